@@ -1,0 +1,59 @@
+/**
+ * The spice-ts command line: `spice-ts <command> [args]`.
+ */
+import { readFileSync } from 'node:fs';
+import { isSpiceError } from '../protocol/errors.js';
+import { Exit, exitCodeFor } from './exit-codes.js';
+import { probeCommand } from './commands/probe.js';
+
+type Command = (argv: string[], out: (s: string) => void) => Promise<number>;
+
+const commands: Record<string, { run: Command; summary: string }> = {
+  probe: { run: probeCommand, summary: 'connect, link every channel, print what the server offers' },
+};
+
+function version(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+    return pkg.version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+export function usage(): string {
+  const list = Object.entries(commands).map(([n, c]) => `  ${n.padEnd(12)} ${c.summary}`).join('\n');
+  return `spice-ts ${version()} — the SPICE remote-display protocol in TypeScript
+
+usage: spice-ts <command> [options]
+
+commands:
+${list}
+
+Run 'spice-ts <command> --help' for a command's options.
+Targets: spice://host:port, spice://host?port=P&tls-port=T&password=PW,
+spice+tls://host:port, spice+unix:///path, host:port, or a virt-viewer .vv file.
+
+exit status: 0 ok, 1 failure, 2 usage, 3 cannot connect, 4 bad password/auth,
+5 TLS failure, 6 protocol error, 7 timeout
+`;
+}
+
+export async function main(argv: string[], out: (s: string) => void = (s) => process.stdout.write(s),
+  err: (s: string) => void = (s) => process.stderr.write(s)): Promise<number> {
+  const [cmd, ...rest] = argv;
+  if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') { out(usage()); return cmd ? Exit.OK : Exit.USAGE; }
+  if (cmd === '--version' || cmd === '-V') { out(`${version()}\n`); return Exit.OK; }
+  const c = commands[cmd];
+  if (!c) { err(`spice-ts: unknown command '${cmd}'\n\n${usage()}`); return Exit.USAGE; }
+  try {
+    return await c.run(rest, out);
+  } catch (e) {
+    if (isSpiceError(e)) {
+      err(`spice-ts ${cmd}: ${e.message}\n`);
+      if (process.env.SPICE_DEBUG) err(`  (${e.describe()})\n`);
+      return exitCodeFor(e);
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,235 @@
+/**
+ * `probe`: connect like a real client, learn what the server offers, leave.
+ *
+ * Links the main channel (always with a ticket), reads MAIN_INIT, asks for
+ * the channel list (ATTACH_CHANNELS), links every listed channel with the
+ * session id, and reports capabilities and link results. Transport-neutral:
+ * the caller supplies `open(tls)`, so the same code runs over TCP, TLS or a
+ * WebSocket.
+ */
+import {
+  ChannelType, CommonCap, MainCap, MouseMode, LinkErr, enumName, flagNames, type EnumDef,
+} from '../protocol/enums/index.js';
+import { ErrorCode, SpiceError, toSpiceError } from '../protocol/errors.js';
+import { channelByType, channelName } from '../protocol/schema/channels.js';
+import type { TicketCrypto } from '../protocol/crypto/ticket.js';
+import { SpiceChannel, type LinkedEvent } from '../channel/channel.js';
+import { bindChannel, type Transport } from '../transports/transport.js';
+import type { ServerMessage } from '../protocol/schema/channels.js';
+
+export interface ProbeOptions {
+  password?: string;
+  /** Opens a connection: `tls` false for the plain port, true for the TLS port. */
+  open(tls: boolean): Promise<Transport>;
+  /** Whether a plain and a TLS port exist. */
+  hasPlain: boolean;
+  hasTls: boolean;
+  /** Channel names that must use TLS (or ['all']). */
+  secureChannels?: string[];
+  /** Overall time limit, ms. Default 10000. */
+  timeoutMs?: number;
+  crypto?: TicketCrypto;
+}
+
+export interface CapsReport {
+  common: string[];
+  channel: string[];
+}
+
+export interface ChannelReport {
+  type: number;
+  id: number;
+  name: string;
+  /** 'ok', or the reason the link failed. */
+  result: 'ok' | string;
+  linkError?: string;
+  tls: boolean;
+  caps?: CapsReport;
+}
+
+export interface ProbeReport {
+  target: string;
+  tls: boolean;
+  protocol: { major: number; minor: number };
+  miniHeader: boolean;
+  mainCaps: CapsReport;
+  sessionId: number;
+  displayChannelsHint: number;
+  mouseModes: { supported: string[]; current: string };
+  agent: { connected: boolean; tokens: number };
+  multiMediaTime: number;
+  ramHint: number;
+  name?: string;
+  uuid?: string;
+  channels: ChannelReport[];
+}
+
+function capNames(caps: number[], names: EnumDef): string[] {
+  return caps.map((c) => enumName(names, c));
+}
+
+function capsReport(type: number, info: LinkedEvent): CapsReport {
+  const ch = channelByType(type);
+  return {
+    common: capNames(info.client!.serverCommonCaps, CommonCap),
+    channel: ch ? capNames(info.client!.serverChannelCaps, ch.caps) : info.client!.serverChannelCaps.map(String),
+  };
+}
+
+function uuidString(b: Uint8Array): string {
+  const h = Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+function cString(b: Uint8Array): string {
+  const nul = b.indexOf(0);
+  return new TextDecoder().decode(nul >= 0 ? b.subarray(0, nul) : b);
+}
+
+interface LinkOutcome {
+  channel: SpiceChannel;
+  transport: Transport;
+  info: LinkedEvent;
+}
+
+/** Opens and links one channel; resolves once linked, rejects with a SpiceError. */
+export async function linkChannel(
+  type: number, id: number, connectionId: number, tls: boolean,
+  opts: Pick<ProbeOptions, 'open' | 'password' | 'crypto'> & { channelCaps?: number[]; setup?: (c: SpiceChannel) => void },
+): Promise<LinkOutcome> {
+  const transport = await opts.open(tls);
+  const channel = new SpiceChannel({
+    role: 'client', channelType: type, channelId: id, connectionId, password: opts.password ?? '',
+    channelCaps: opts.channelCaps, crypto: opts.crypto, write: (b) => transport.write(b),
+  });
+  bindChannel(channel, transport);
+  // Listeners go on before start(): messages can follow the link result in the same read.
+  opts.setup?.(channel);
+  return new Promise((resolve, reject) => {
+    const offs = [
+      channel.once('linked', (info) => { offs.forEach((f) => f()); resolve({ channel, transport, info }); }),
+      channel.once('closed', ({ error }) => {
+        offs.forEach((f) => f());
+        reject(error ?? new SpiceError(ErrorCode.CLOSED, 'the server closed the connection during the link stage', { channel: channelName(type), channelId: id }));
+      }),
+    ];
+    channel.start();
+  });
+}
+
+function wantsTls(name: string, opts: ProbeOptions): boolean {
+  if (!opts.hasPlain) return true;
+  const s = opts.secureChannels ?? [];
+  return s.includes('all') || s.includes(name);
+}
+
+/** Links a channel on the plain port, moving to TLS when the server says NEED_SECURED. */
+async function linkWithFallback(type: number, id: number, connectionId: number, opts: ProbeOptions & { channelCaps?: number[]; setup?: (c: SpiceChannel) => void }) {
+  const tls = wantsTls(channelName(type), opts);
+  try {
+    return { ...(await linkChannel(type, id, connectionId, tls, opts)), tls };
+  } catch (e) {
+    if (!tls && opts.hasTls && e instanceof SpiceError && e.linkError === LinkErr.NEED_SECURED) {
+      return { ...(await linkChannel(type, id, connectionId, true, opts)), tls: true };
+    }
+    throw e;
+  }
+}
+
+export async function probe(target: string, opts: ProbeOptions): Promise<ProbeReport> {
+  const timeoutMs = opts.timeoutMs ?? 10000;
+  const opened: LinkOutcome[] = [];
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new SpiceError(ErrorCode.TIMEOUT, `the server did not complete the session set-up within ${timeoutMs} ms`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([run(), timeout]);
+  } finally {
+    clearTimeout(timer);
+    for (const o of opened) o.channel.close();
+  }
+
+  async function run(): Promise<ProbeReport> {
+    type MainMsg = ServerMessage<'main'>;
+    let name: string | undefined;
+    let uuid: string | undefined;
+    let init: Extract<MainMsg, { name: 'init' }>['body'] | undefined;
+    let agentConnected = false;
+    let agentTokens = 0;
+    let listed!: (l: { type: number; id: number }[]) => void;
+    let failed!: (e: SpiceError) => void;
+    const list = new Promise<{ type: number; id: number }[]>((resolve, reject) => { listed = resolve; failed = reject; });
+
+    const setup = (channel: SpiceChannel) => {
+      channel.on('closed', ({ error }) => failed(error ?? new SpiceError(ErrorCode.CLOSED, 'the server closed the main channel before listing its channels', { channel: 'main' })));
+      channel.on('message', (raw) => {
+        const m = raw as unknown as MainMsg;
+        switch (m.name) {
+          case 'init':
+            init = m.body;
+            agentConnected = m.body.agent_connected !== 0;
+            agentTokens = m.body.agent_tokens;
+            channel.send({ name: 'attach_channels', body: {} });
+            break;
+          case 'name': name = cString(m.body.name); break;
+          case 'uuid': uuid = uuidString(m.body.uuid); break;
+          case 'agent_connected': agentConnected = true; break;
+          case 'agent_connected_tokens': agentConnected = true; agentTokens = m.body.num_tokens; break;
+          case 'agent_disconnected': agentConnected = false; break;
+          case 'channels_list':
+            if (!init) { failed(new SpiceError(ErrorCode.INCONSISTENT, 'CHANNELS_LIST came before MAIN_INIT', { channel: 'main' })); return; }
+            listed(m.body.channels.map((c) => ({ type: c.type, id: c.id })));
+            break;
+        }
+      });
+    };
+    const main = await linkWithFallback(ChannelType.MAIN, 0, 0, {
+      ...opts, channelCaps: [MainCap.NAME_AND_UUID, MainCap.AGENT_CONNECTED_TOKENS], setup,
+    });
+    opened.push(main);
+    const client = main.info.client!;
+    const channelList = await list;
+
+    const sessionId = init!.session_id;
+    const channels = await Promise.all(channelList.map(async (c): Promise<ChannelReport> => {
+      const base = { type: c.type, id: c.id, name: channelName(c.type) };
+      if (c.type === ChannelType.MAIN) {
+        return { ...base, result: 'ok', tls: main.tls, caps: capsReport(c.type, main.info) };
+      }
+      try {
+        const o = await linkWithFallback(c.type, c.id, sessionId, opts);
+        opened.push(o);
+        const report = { ...base, result: 'ok', tls: o.tls, caps: capsReport(c.type, o.info) };
+        o.channel.close();
+        return report;
+      } catch (e) {
+        const err = toSpiceError(e, ErrorCode.INCONSISTENT);
+        return {
+          ...base, result: err.message, tls: wantsTls(base.name, opts),
+          linkError: err.linkError !== undefined ? enumName(LinkErr, err.linkError) : err.code,
+        };
+      }
+    }));
+
+    return {
+      target,
+      tls: main.tls,
+      protocol: client.serverVersion,
+      miniHeader: main.info.miniHeader,
+      mainCaps: capsReport(ChannelType.MAIN, main.info),
+      sessionId,
+      displayChannelsHint: init!.display_channels_hint,
+      mouseModes: {
+        supported: flagNames(MouseMode, init!.supported_mouse_modes),
+        current: flagNames(MouseMode, init!.current_mouse_mode).join('|'),
+      },
+      agent: { connected: agentConnected, tokens: agentTokens },
+      multiMediaTime: init!.multi_media_time,
+      ramHint: init!.ram_hint,
+      name,
+      uuid,
+      channels,
+    };
+  }
+}
