@@ -100,6 +100,7 @@ export class SpiceChannel extends Emitter<ChannelEvents> {
   private ackWindow = 0;
   private ackCount = 0;
   private migrateDataPending = false;
+  private clientAckGeneration = -1;
   /** Server role: messages sent since the last ACK of the current generation. */
   unacked = 0;
   linkInfo?: LinkedEvent;
@@ -228,8 +229,20 @@ export class SpiceChannel extends Emitter<ChannelEvents> {
 
   private pump(): void {
     if (this.pumping) { this.again = true; return; }
+    if (this.state === 'ready') {
+      // Linked: frames are cut synchronously, no promise per chunk.
+      try {
+        this.drainFrames();
+      } catch (e) {
+        this.fail(e);
+      }
+      return;
+    }
     this.pumping = true;
-    void this.run().finally(() => { this.pumping = false; });
+    void this.run().finally(() => {
+      this.pumping = false;
+      if (this.again && this.state !== 'closed') { this.again = false; this.pump(); }
+    });
   }
 
   private async run(): Promise<void> {
@@ -264,11 +277,16 @@ export class SpiceChannel extends Emitter<ChannelEvents> {
     while (this.state === 'ready' && (f = this.framer!.next(this.q))) {
       this.lastSerial = f.serial;
       if (this.role === 'client') this.countForAck();
-      if (f.subList) {
-        for (const s of splitSubMessages(f.body, f.subList)) this.dispatch(s.type, s.body, f.serial);
-        this.dispatch(f.type, f.body.subarray(0, f.subList), f.serial);
-      } else {
-        this.dispatch(f.type, f.body, f.serial);
+      try {
+        if (f.subList) {
+          for (const s of splitSubMessages(f.body, f.subList)) this.dispatch(s.type, s.body, f.serial);
+          this.dispatch(f.type, f.body.subarray(0, f.subList), f.serial);
+        } else {
+          this.dispatch(f.type, f.body, f.serial);
+        }
+      } catch (e) {
+        const table = this.role === 'client' ? this.def.server : this.def.client;
+        throw toSpiceError(e, ErrorCode.INCONSISTENT, { ...this.ctx(), messageType: f.type, messageName: table.byType.get(f.type)?.name });
       }
     }
   }
@@ -338,10 +356,11 @@ export class SpiceChannel extends Emitter<ChannelEvents> {
     const b = msg.body;
     switch (msg.name) {
       case 'ack_sync':
-        if (b.generation === this.ackGeneration) this.unacked = 0;
+        this.clientAckGeneration = b.generation as number;
         break;
       case 'ack':
-        this.unacked = Math.max(0, this.unacked - this.ackWindow);
+        // An ACK counts only once the client has synced to the current generation.
+        if (this.clientAckGeneration === this.ackGeneration) this.unacked = Math.max(0, this.unacked - this.ackWindow);
         break;
       case 'disconnecting':
         this.emit('message', { ...msg, serial: this.lastSerial, type: 6 });
