@@ -36,6 +36,8 @@ interface CommonOptions {
   channelId: number;
   /** Receives every byte to send, in order. */
   write: (bytes: Uint8Array) => void;
+  /** Asks the transport to send what was written so far at once (optional). */
+  flush?: () => void;
   limits?: ChannelLimits;
   /** What to do with a message type the channel does not define: 'error' (default) closes the channel. */
   unknownMessages?: 'error' | 'ignore';
@@ -101,6 +103,7 @@ export class SpiceChannel extends Emitter<ChannelEvents> {
   private ackCount = 0;
   private migrateDataPending = false;
   private clientAckGeneration = -1;
+  private ending?: { cause?: SpiceError };
   /** Server role: messages sent since the last ACK of the current generation. */
   unacked = 0;
   linkInfo?: LinkedEvent;
@@ -144,7 +147,7 @@ export class SpiceChannel extends Emitter<ChannelEvents> {
         connectionId: o.connectionId, channelType: o.channelType, channelId: o.channelId,
         password: o.password ?? '', commonCaps: o.commonCaps ?? DEFAULT_CLIENT_COMMON_CAPS,
         channelCaps: o.channelCaps ?? [], crypto,
-      }, write);
+      }, write, () => this.opts.flush?.());
       this.link = link;
       try {
         link.start();
@@ -169,11 +172,26 @@ export class SpiceChannel extends Emitter<ChannelEvents> {
     this.pump();
   }
 
-  /** The transport ended (peer closed). */
-  end(): void {
+  /**
+   * The transport ended (peer closed, or failed with `cause`). Bytes already
+   * received are processed first: a server that writes its refusal and hangs
+   * up is reported by the refusal, not by the hang-up.
+   */
+  end(cause?: SpiceError): void {
     if (this.state === 'closed') return;
-    const err = this.state === 'ready' ? undefined : new SpiceError(ErrorCode.CLOSED, 'the connection closed during the link stage', this.ctx());
-    if (err) this.emit('error', err);
+    this.ending = { cause };
+    if (!this.pumping) this.finishEnd();
+  }
+
+  private finishEnd(): void {
+    if (this.state === 'closed' || !this.ending) return;
+    const { cause } = this.ending;
+    if (this.state === 'ready') {
+      this.finish(cause);
+      return;
+    }
+    const err = cause ?? new SpiceError(ErrorCode.CLOSED, 'the server closed the connection during the link stage', this.ctx());
+    this.emit('error', err.withContext(this.ctx()));
     this.finish(err);
   }
 
@@ -241,7 +259,8 @@ export class SpiceChannel extends Emitter<ChannelEvents> {
     this.pumping = true;
     void this.run().finally(() => {
       this.pumping = false;
-      if (this.again && this.state !== 'closed') { this.again = false; this.pump(); }
+      if (this.again && this.state !== 'closed') { this.again = false; this.pump(); return; }
+      if (this.ending) this.finishEnd();
     });
   }
 

@@ -63,7 +63,11 @@ export class ClientLink {
   private reply?: { common: number[]; channel: number[] };
   result?: LinkResult;
 
-  constructor(private readonly opts: ClientLinkOptions, private readonly write: (b: Uint8Array) => void) {}
+  constructor(
+    private readonly opts: ClientLinkOptions,
+    private readonly write: (b: Uint8Array) => void,
+    private readonly flush: () => void = () => {},
+  ) {}
 
   /** Sends SpiceLinkHeader + SpiceLinkMess. */
   start(): void {
@@ -112,6 +116,9 @@ export class ClientLink {
           const w = new Uint8Array(4);
           new DataView(w.buffer).setUint32(0, CommonCap.AUTH_SPICE, true);
           this.write(w);
+          // Its own segment, as spice-gtk sends it: tshark's dissector loses a
+          // connection whose mechanism word and ticket share one segment.
+          this.flush();
         }
         this.state = 'encrypting';
         const ticket = await this.opts.crypto.encryptTicket(reply.pubKey, this.opts.password);

@@ -100,7 +100,7 @@ export async function linkChannel(
   const transport = await opts.open(tls);
   const channel = new SpiceChannel({
     role: 'client', channelType: type, channelId: id, connectionId, password: opts.password ?? '',
-    channelCaps: opts.channelCaps, crypto: opts.crypto, write: (b) => transport.write(b),
+    channelCaps: opts.channelCaps, crypto: opts.crypto, write: (b) => transport.write(b), flush: () => transport.flush?.(),
   });
   bindChannel(channel, transport);
   // Listeners go on before start(): messages can follow the link result in the same read.
@@ -160,6 +160,8 @@ export async function probe(target: string, opts: ProbeOptions): Promise<ProbeRe
     let listed!: (l: { type: number; id: number }[]) => void;
     let failed!: (e: SpiceError) => void;
     const list = new Promise<{ type: number; id: number }[]>((resolve, reject) => { listed = resolve; failed = reject; });
+    // Awaited only after the link; a failure before that is reported by the link itself.
+    list.catch(() => {});
 
     const setup = (channel: SpiceChannel) => {
       channel.on('closed', ({ error }) => failed(error ?? new SpiceError(ErrorCode.CLOSED, 'the server closed the main channel before listing its channels', { channel: 'main' })));

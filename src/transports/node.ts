@@ -104,9 +104,15 @@ class SocketTransport implements Transport {
     if (!this.corked) {
       this.corked = true;
       this.socket.cork();
-      process.nextTick(() => { this.corked = false; this.socket.uncork(); });
+      process.nextTick(() => this.flush());
     }
     this.socket.write(b);
+  }
+
+  flush(): void {
+    if (!this.corked) return;
+    this.corked = false;
+    this.socket.uncork();
   }
 
   close(): void {

@@ -11,6 +11,8 @@ export interface Transport {
   /** True when the bytes travel encrypted (TLS, wss). */
   readonly secure: boolean;
   write(bytes: Uint8Array): void;
+  /** Sends what has been written so far now, in its own segment (writes are otherwise batched per tick). */
+  flush?(): void;
   close(): void;
   onData(cb: (bytes: Uint8Array) => void): void;
   /** Called once, when the connection is gone (with an error if it failed). */
@@ -25,9 +27,6 @@ export interface Transport {
  */
 export function bindChannel(channel: SpiceChannel, transport: Transport): void {
   transport.onData((b) => channel.receive(b));
-  transport.onClose((err) => {
-    if (err && !channel.closed) channel.close(err);
-    channel.end();
-  });
+  transport.onClose((err) => channel.end(err));
   channel.on('closed', () => transport.close());
 }
