@@ -37,7 +37,7 @@ export const FIELD_NAMES: Readonly<Record<string, string>> = {
   'spice.major_version': '"2"',
   'spice.minor_version': '"2"',
   'spice.message_size': 'link header: size of the link message ("26" client, "186" server); message header: body size',
-  'spice.conn_id': 'client link: "0x00000000" for main, the session id (true value; MAIN_INIT's spice.main_session_id is the byte-swapped one) for the others, e.g. "0x733ec515"',
+  'spice.conn_id': 'client link: "0x00000000" for main, the session id (true value; MAIN_INIT spice.main_session_id is the byte-swapped one) for the others, e.g. "0x733ec515"',
   'spice.channel_type': 'client link and CHANNELS_LIST entries: "1" main, "2" display, "3" inputs, "4" cursor, "5" playback, "6" record, "9" usbredir, "11" webdav',
   'spice.channel_id': '"0"',
   'spice.num_common_caps': '"1"',
