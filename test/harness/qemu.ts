@@ -24,6 +24,8 @@ export interface QemuOptions {
   usbredir?: boolean;
   /** spiceport org.spice-space.webdav.0: the webdav (port) channel. */
   webdav?: boolean;
+  /** Listen on a UNIX socket (QemuPeer.unixPath) instead of a TCP port. */
+  unix?: boolean;
   /** Extra `key=value` items appended to -spice, e.g. { 'image-compression': 'quic' }. */
   spiceOptions?: Record<string, string>;
   /** Plain port to use (default: a free one). */
@@ -41,6 +43,8 @@ export interface QemuOptions {
 export interface QemuPeer {
   readonly port: number;
   readonly tlsPort?: number;
+  /** With `unix`: the SPICE socket path (port is then 0). */
+  readonly unixPath?: string;
   readonly pid: number;
   readonly process: PeerProcess;
   /** The peer's temp folder (monitor socket, log); removed by stop(). */
@@ -150,7 +154,8 @@ async function startQemuOnce(opts: QemuOptions): Promise<QemuPeer> {
   const mon = join(dir, 'monitor.sock');
   const log = join(dir, 'qemu.log');
 
-  const spice = [`port=${port}`, 'addr=127.0.0.1'];
+  const unixPath = opts.unix ? join(dir, 'spice.sock') : undefined;
+  const spice = unixPath ? ['unix=on', `addr=${unixPath}`] : [`port=${port}`, 'addr=127.0.0.1'];
   const args = ['-accel', 'tcg', '-display', 'none', '-nic', 'none', '-vga', 'qxl'];
   args.push('-m', String(opts.memoryMb ?? 128), '-name', `spice-ts-peer-${port}`);
   args.push('-monitor', `unix:${mon},server=on,wait=off`);
@@ -202,7 +207,8 @@ async function startQemuOnce(opts: QemuOptions): Promise<QemuPeer> {
       return s === undefined && proc.alive() ? undefined : `QEMU exited (${s ?? 'gone'})`;
     };
     const timeoutMs = opts.timeoutMs ?? 20_000;
-    await waitUntil(`QEMU SPICE port ${port}`, () => portListeningBy(port, proc.pid), { timeoutMs, died });
+    if (unixPath) await waitUntil(`QEMU SPICE socket ${unixPath}`, () => existsSync(unixPath), { timeoutMs, died });
+    else await waitUntil(`QEMU SPICE port ${port}`, () => portListeningBy(port, proc.pid), { timeoutMs, died });
     if (tlsPort !== undefined) {
       await waitUntil(`QEMU SPICE TLS port ${tlsPort}`, () => portListeningBy(tlsPort, proc.pid), { timeoutMs, died });
     }
@@ -228,8 +234,9 @@ async function startQemuOnce(opts: QemuOptions): Promise<QemuPeer> {
   };
 
   return {
-    port,
+    port: unixPath ? 0 : port,
     tlsPort,
+    unixPath,
     pid: proc.pid,
     process: proc,
     dir,

@@ -152,3 +152,24 @@ test('probe Xspice: plain, then with a password', async (t) => {
   const bad = await spiceTs('probe', `spice://127.0.0.1:${xp.port}`, '--password', 'nope');
   assert.equal(bad.code, 4, bad.stderr);
 });
+
+test('probe QEMU over a UNIX socket (spice+unix://)', async (t) => {
+  if (!needPeers(t, 'qemu-system-x86_64')) return;
+  const qemu = await startQemu({ unix: true });
+  t.after(() => qemu.stop());
+  const r = await probeJson(`spice+unix://${qemu.unixPath}`);
+  assert.ok(r.channels.length >= 3);
+  assert.ok(r.channels.every((c) => c.result === 'ok'));
+});
+
+test('probe exit statuses: nothing listening, a bad target', async () => {
+  const { freePort } = await import('../harness/net.js');
+  const port = await freePort();
+  const refused = await spiceTs('probe', `spice://127.0.0.1:${port}`);
+  assert.equal(refused.code, 3, refused.stderr);
+  assert.match(refused.stderr, /connection refused/);
+  const bad = await spiceTs('probe', 'spice://127.0.0.1');
+  assert.equal(bad.code, 2, bad.stderr);
+  const usage = await spiceTs('probe');
+  assert.equal(usage.code, 2);
+});
