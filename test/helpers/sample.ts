@@ -5,6 +5,7 @@
  */
 import { REST, type AnyType, type CaseMatch, type StructType, type SwitchDef } from '../../src/protocol/wire/types.js';
 import { enumMeta } from '../../src/protocol/enums/define.js';
+import { caseMatches } from '../../src/protocol/wire/codec.js';
 
 /** A small deterministic PRNG (mulberry32). */
 export function rng(seed: number): () => number {
@@ -131,7 +132,7 @@ function genStruct(t: StructType<unknown>, ctx: Ctx, outer: Hints, path: string)
   for (const f of t.fields) {
     if (f.type.kind === 'switch') {
       const sel = Number(resolvePath(obj, f.type.selector));
-      const c = f.type.cases.find((cc) => matches(cc.match, sel));
+      const c = f.type.cases.find((cc) => caseMatches(cc.match, sel));
       if (c) obj[c.prop] = gen(c.type, ctx, new Map(), obj, '');
       continue;
     }
@@ -147,13 +148,6 @@ function resolvePath(o: Record<string, unknown>, p: string): unknown {
   return p.split('.').reduce<unknown>((v, k) => (v as Record<string, unknown>)?.[k], o);
 }
 
-function matches(m: CaseMatch, sel: number): boolean {
-  if ('is' in m) return m.is.includes(sel);
-  if ('isNot' in m) return !m.isNot.includes(sel);
-  if ('has' in m) return (sel & m.has) !== 0;
-  if ('lacks' in m) return (sel & m.lacks) === 0;
-  return true;
-}
 
 /** A valid value of `t`; `variant` walks the switch cases. */
 export function sample(t: StructType<unknown>, seed: number, variant = 0): Record<string, unknown> {

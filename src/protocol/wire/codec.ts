@@ -91,7 +91,8 @@ function lengthOf(len: Exclude<Len, typeof REST>, scope: Scope): number {
   return Math.ceil((bpp * numberAt(scope, w)) / 8) * numberAt(scope, h);
 }
 
-function caseMatches(m: CaseMatch, sel: number): boolean {
+/** Whether switch case `m` is selected by the value `sel`. */
+export function caseMatches(m: CaseMatch, sel: number): boolean {
   if ('is' in m) return m.is.includes(sel);
   if ('isNot' in m) return !m.isNot.includes(sel);
   if ('has' in m) return (sel & m.has) !== 0;
