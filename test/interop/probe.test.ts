@@ -173,3 +173,24 @@ test('probe exit statuses: nothing listening, a bad target', async () => {
   const usage = await spiceTs('probe');
   assert.equal(usage.code, 2);
 });
+
+test('probe exit status 6 when the server is not a SPICE server', async (t) => {
+  const net = await import('node:net');
+  const server = net.createServer((s) => { s.on('data', () => s.end('HTTP/1.1 400 Bad Request\r\n\r\n')); });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.after(() => server.close());
+  const port = (server.address() as { port: number }).port;
+  const r = await spiceTs('probe', `spice://127.0.0.1:${port}`);
+  assert.equal(r.code, 6, r.stderr);
+  assert.match(r.stderr, /not a SPICE server/);
+});
+
+test('probe Xspice over TLS with the CA', async (t) => {
+  if (!needPeers(t, 'Xspice', 'openssl')) return;
+  const pki = await makePki();
+  const x = await startXspice({ demo: false, tls: { x509Dir: pki.dir } });
+  t.after(async () => { await x.stop(); pki.remove(); });
+  const r = await probeJson(`spice://127.0.0.1?tls-port=${x.tlsPort}`, '--ca-file', pki.caCert);
+  assert.equal(r.tls, true);
+  assert.ok(r.channels.length >= 3 && r.channels.every((c) => c.result === 'ok' && c.tls));
+});
