@@ -114,6 +114,7 @@ test('connection closed during the link stage: ERR_CLOSED', async () => {
   run.channel.start();
   run.channel.receive(reply().subarray(0, 30));
   run.channel.end();
+  await until(() => run.closed);
   expectOne(run, ErrorCode.CLOSED);
 });
 
