@@ -95,9 +95,15 @@ interface LinkOutcome {
 /** Opens and links one channel; resolves once linked, rejects with a SpiceError. */
 export async function linkChannel(
   type: number, id: number, connectionId: number, tls: boolean,
-  opts: Pick<ProbeOptions, 'open' | 'password' | 'crypto'> & { channelCaps?: number[]; setup?: (c: SpiceChannel) => void },
+  opts: Pick<ProbeOptions, 'open' | 'password' | 'crypto'> & {
+    channelCaps?: number[];
+    setup?: (c: SpiceChannel) => void;
+    /** Told of every transport opened, so the caller can close them all. */
+    track?: (t: Transport) => void;
+  },
 ): Promise<LinkOutcome> {
   const transport = await opts.open(tls);
+  opts.track?.(transport);
   const channel = new SpiceChannel({
     role: 'client', channelType: type, channelId: id, connectionId, password: opts.password ?? '',
     channelCaps: opts.channelCaps, crypto: opts.crypto, write: (b) => transport.write(b), flush: () => transport.flush?.(),
@@ -124,7 +130,10 @@ function wantsTls(name: string, opts: ProbeOptions): boolean {
 }
 
 /** Links a channel on the plain port, moving to TLS when the server says NEED_SECURED. */
-async function linkWithFallback(type: number, id: number, connectionId: number, opts: ProbeOptions & { channelCaps?: number[]; setup?: (c: SpiceChannel) => void }) {
+async function linkWithFallback(
+  type: number, id: number, connectionId: number,
+  opts: ProbeOptions & { channelCaps?: number[]; setup?: (c: SpiceChannel) => void; track?: (t: Transport) => void },
+) {
   const tls = wantsTls(channelName(type), opts);
   try {
     return { ...(await linkChannel(type, id, connectionId, tls, opts)), tls };
@@ -139,15 +148,20 @@ async function linkWithFallback(type: number, id: number, connectionId: number, 
 export async function probe(target: string, opts: ProbeOptions): Promise<ProbeReport> {
   const timeoutMs = opts.timeoutMs ?? 10000;
   const opened: LinkOutcome[] = [];
+  const transports: Transport[] = [];
+  const track = (t: Transport) => transports.push(t);
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new SpiceError(ErrorCode.TIMEOUT, `the server did not complete the session set-up within ${timeoutMs} ms`)), timeoutMs);
   });
+  const running = run();
+  running.catch(() => {}); // when the timeout wins, the abandoned set-up may still fail
   try {
-    return await Promise.race([run(), timeout]);
+    return await Promise.race([running, timeout]);
   } finally {
     clearTimeout(timer);
     for (const o of opened) o.channel.close();
+    for (const t of transports) t.close();
   }
 
   async function run(): Promise<ProbeReport> {
@@ -187,7 +201,7 @@ export async function probe(target: string, opts: ProbeOptions): Promise<ProbeRe
       });
     };
     const main = await linkWithFallback(ChannelType.MAIN, 0, 0, {
-      ...opts, channelCaps: [MainCap.NAME_AND_UUID, MainCap.AGENT_CONNECTED_TOKENS], setup,
+      ...opts, channelCaps: [MainCap.NAME_AND_UUID, MainCap.AGENT_CONNECTED_TOKENS], setup, track,
     });
     opened.push(main);
     const client = main.info.client!;
@@ -200,7 +214,7 @@ export async function probe(target: string, opts: ProbeOptions): Promise<ProbeRe
         return { ...base, result: 'ok', tls: main.tls, caps: capsReport(c.type, main.info) };
       }
       try {
-        const o = await linkWithFallback(c.type, c.id, sessionId, opts);
+        const o = await linkWithFallback(c.type, c.id, sessionId, { ...opts, track });
         opened.push(o);
         const report = { ...base, result: 'ok', tls: o.tls, caps: capsReport(c.type, o.info) };
         o.channel.close();
