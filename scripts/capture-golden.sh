@@ -210,48 +210,9 @@ QEMU_ALL_ARGS=(-device virtio-serial-pci
 # The extra lines come first: Xorg uses the first occurrence of an option.
 write_xspice_conf() {
   local f=$1 extra=${2:-}
-  cat >"$f" <<EOF
-Section "Device"
-    Identifier "XSPICE"
-    Driver     "spiceqxl"
-$extra
-    Option     "NumHeads"            "1"
-    Option     "FrameBufferSize"     "16"
-    Option     "CommandBufferSize"   "128"
-    Option     "SurfaceBufferSize"   "128"
-    Option     "EnableImageCache"    "True"
-    Option     "EnableFallbackCache" "True"
-    Option     "EnableSurfaces"      "True"
-    Option     "SpiceAgentMouse"     "True"
-    Option     "SpicePlaybackCompression" "True"
-EndSection
-Section "InputDevice"
-    Identifier "XSPICE POINTER"
-    Driver     "xspice pointer"
-EndSection
-Section "InputDevice"
-    Identifier "XSPICE KEYBOARD"
-    Driver     "xspice keyboard"
-EndSection
-Section "Monitor"
-    Identifier "Configured Monitor"
-EndSection
-Section "Screen"
-    Identifier   "XSPICE Screen"
-    Monitor      "Configured Monitor"
-    Device       "XSPICE"
-    DefaultDepth 24
-EndSection
-Section "ServerLayout"
-    Identifier  "XSPICE Layout"
-    Screen      "XSPICE Screen"
-    InputDevice "XSPICE KEYBOARD"
-    InputDevice "XSPICE POINTER"
-EndSection
-Section "ServerFlags"
-    Option "AutoAddDevices" "False"
-EndSection
-EOF
+  # one copy of the config, shared with the test harness
+  awk -v extra="$extra" '/# @EXTRA_OPTIONS@/ { if (extra != "") print extra; next } { print }' \
+    "$(dirname "${BASH_SOURCE[0]}")/../test/harness/xspice.xorg.conf" >"$f"
 }
 
 # start_xspice PORT "EXTRA OPTION LINES": sets XS_DISPLAY
