@@ -213,6 +213,9 @@ async function startQemuOnce(opts: QemuOptions): Promise<QemuPeer> {
       await waitUntil(`QEMU SPICE TLS port ${tlsPort}`, () => portListeningBy(tlsPort, proc.pid), { timeoutMs, died });
     }
     await waitUntil('QEMU monitor socket', () => existsSync(mon), { timeoutMs: 5000, died });
+    // The SPICE socket exists before the devices (QXL: the display channel) are
+    // realized; once the monitor answers, the machine is set up.
+    await hmpCommand(mon, 'info status', 10_000);
   } catch (e) {
     const tail = proc.logTail(30);
     const race = alreadyInUse(proc);
