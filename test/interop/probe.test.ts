@@ -83,14 +83,26 @@ test('probe QEMU with agent, audio, usbredir and webdav: 7 channels, matching ts
 
 test('probe QEMU with the right password, the wrong one, and none', async (t) => {
   if (!needPeers(t, 'qemu-system-x86_64')) return;
-  const qemu = await startQemu({ password: 's3cret' });
-  t.after(() => qemu.stop());
-  const ok = await probeJson(`spice://127.0.0.1:${qemu.port}`, '--password', 's3cret');
+  // One QEMU per case: twice in full-suite runs a QEMU stopped listening after
+  // serving one probe (under investigation, see the issue note); each case
+  // here is about what one link attempt gets.
+  const fresh = async () => {
+    const q = await startQemu({ password: 's3cret' });
+    t.after(() => {
+      if (!q.process.alive()) t.diagnostic(`QEMU on ${q.port} had exited before stop: ${q.process.logTail(10)}`);
+      return q.stop();
+    });
+    return q;
+  };
+  const q1 = await fresh();
+  const ok = await probeJson(`spice://127.0.0.1:${q1.port}`, '--password', 's3cret');
   assert.ok(ok.channels.length >= 3);
-  const viaUri = await probeJson(`spice://127.0.0.1:${qemu.port}?password=s3cret`);
+  const q2 = await fresh();
+  const viaUri = await probeJson(`spice://127.0.0.1:${q2.port}?password=s3cret`);
   assert.equal(viaUri.channels.length, ok.channels.length);
   for (const pw of ['wrong', '']) {
-    const r = await spiceTs('probe', `spice://127.0.0.1:${qemu.port}`, '--password', pw);
+    const q = await fresh();
+    const r = await spiceTs('probe', `spice://127.0.0.1:${q.port}`, '--password', pw);
     assert.equal(r.code, 4, `exit status for password '${pw}': ${r.stderr}`);
     assert.match(r.stderr, /refused the password/);
     assert.equal(r.stderr.trim().split('\n').length, 1, 'one line');
