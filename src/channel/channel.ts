@@ -208,9 +208,9 @@ export class SpiceChannel extends Emitter<ChannelEvents> {
     }
     const dir: Direction = this.role;
     const w = this.out.reset();
-    const tmp = new ByteWriter(256);
-    const type = encodeMessageInto(this.def, dir, msg, tmp);
-    this.headers!.write(w, type, tmp.view());
+    const at = this.headers!.begin(w);
+    const type = encodeMessageInto(this.def, dir, msg, w);
+    this.headers!.end(w, at, type);
     if (this.role === 'server') this.unacked++;
     this.writeRaw(w.finish());
   }

@@ -132,14 +132,27 @@ export class HeaderWriter {
     return this.serial;
   }
 
-  write(w: ByteWriter, type: number, body: Uint8Array): void {
+  /** Reserves a header in `w`; the body is then written after it, and `end` fills the header in. */
+  begin(w: ByteWriter): number {
+    const at = w.pos;
+    w.zeros(this.mini ? MINI_HEADER_SIZE : FULL_HEADER_SIZE);
+    return at;
+  }
+
+  end(w: ByteWriter, at: number, type: number): void {
     this.serial += 1n;
+    const hsize = this.mini ? MINI_HEADER_SIZE : FULL_HEADER_SIZE;
+    const h = w.view();
+    const dv = new DataView(h.buffer, h.byteOffset + at, hsize);
+    const size = w.pos - at - hsize;
     if (this.mini) {
-      w.u16(type).u32(body.length);
+      dv.setUint16(0, type, true);
+      dv.setUint32(2, size, true);
     } else {
-      w.u64(this.serial).u16(type).u32(body.length).u32(0);
+      dv.setBigUint64(0, this.serial, true);
+      dv.setUint16(8, type, true);
+      dv.setUint32(10, size, true);
     }
-    w.bytes(body);
   }
 }
 
