@@ -14,6 +14,7 @@ import { ErrorCode, SpiceError, toSpiceError } from '../protocol/errors.js';
 import { channelByType, channelName } from '../protocol/schema/channels.js';
 import type { TicketCrypto } from '../protocol/crypto/ticket.js';
 import { SpiceChannel, type LinkedEvent } from '../channel/channel.js';
+import { displayInitBody } from './defaults.js';
 import { bindChannel, type Transport } from '../transports/transport.js';
 import type { ServerMessage } from '../protocol/schema/channels.js';
 
@@ -28,7 +29,16 @@ export interface ProbeOptions {
   secureChannels?: string[];
   /** Overall time limit, ms. Default 10000. */
   timeoutMs?: number;
+  /**
+   * How long to wait, after linking a secondary channel, for its first message
+   * before hanging up (servers set channels up asynchronously). Default 500.
+   */
+  settleMs?: number;
   crypto?: TicketCrypto;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => { setTimeout(resolve, ms).unref?.(); });
 }
 
 export interface CapsReport {
@@ -214,9 +224,24 @@ export async function probe(target: string, opts: ProbeOptions): Promise<ProbeRe
         return { ...base, result: 'ok', tls: main.tls, caps: capsReport(c.type, main.info) };
       }
       try {
-        const o = await linkWithFallback(c.type, c.id, sessionId, { ...opts, track });
+        let firstMessage!: () => void;
+        const settled = new Promise<void>((resolve) => { firstMessage = resolve; });
+        const setupSecondary = (ch: SpiceChannel) => {
+          ch.once('message', () => firstMessage());
+          ch.once('closed', () => firstMessage());
+          // spice-server's display worker blocks (up to 15 s, stalling every
+          // channel it serves) until the client's DISPLAY_INIT arrives.
+          if (c.type === ChannelType.DISPLAY) ch.once('linked', () => ch.send({ name: 'init', body: displayInitBody() }));
+        };
+        const o = await linkWithFallback(c.type, c.id, sessionId, { ...opts, track, setup: setupSecondary });
         opened.push(o);
         const report = { ...base, result: 'ok', tls: o.tls, caps: capsReport(c.type, o.info) };
+        // spice-server creates display and cursor channel clients on its worker
+        // thread after the link reply; hanging up before that is done makes
+        // 0.15 log "got disconnected while connecting" and, repeated, crash.
+        // Their first message (SET_ACK) says the client exists: wait for it,
+        // or a short while for channels that send nothing first.
+        await Promise.race([settled, sleep(opts.settleMs ?? 500)]);
         o.channel.close();
         return report;
       } catch (e) {

@@ -145,7 +145,8 @@ test('probe a virt-viewer .vv file with the CA inline', async (t) => {
   writeFileSync(vv, `[virt-viewer]\ntype=spice\nhost=127.0.0.1\nport=${qemu.port}\ntls-port=${qemu.tlsPort}\npassword=vvpass\nca=${ca}\nsecure-channels=main;display\ndelete-this-file=1\n`);
   const r = await probeJson(vv);
   assert.equal(r.tls, true);
-  assert.ok(r.channels.every((c) => c.result === 'ok'));
+  const seen = r.channels.map((c) => `${c.name}:${c.result}${c.tls ? '(tls)' : ''}`).join(', ');
+  assert.ok(r.channels.every((c) => c.result === 'ok'), seen);
 });
 
 test('probe Xspice: plain, then with a password', async (t) => {
@@ -155,7 +156,7 @@ test('probe Xspice: plain, then with a password', async (t) => {
   const r = await probeJson(`127.0.0.1:${x.port}`);
   const names = r.channels.map((c) => c.name);
   for (const n of ['display', 'inputs', 'cursor']) assert.ok(names.includes(n), `Xspice lists ${n}`);
-  assert.ok(r.channels.every((c) => c.result === 'ok'));
+  assert.ok(r.channels.every((c) => c.result === 'ok'), r.channels.map((c) => `${c.name}:${c.result}`).join(', '));
   assert.ok(r.mouseModes.supported.includes('SERVER'));
 
   const xp = await startXspice({ demo: false, password: 'xpw' });

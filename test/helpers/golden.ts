@@ -1,0 +1,118 @@
+/**
+ * Reads the golden captures in test/fixtures/golden (see its README): each
+ * connection's link stage and its data messages, split but not decoded, so
+ * tests can decode, replay or re-encode them as they need.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import { join } from 'node:path';
+import { CommonCap, LinkErr, wordsToCaps } from '../../src/protocol/enums/index.js';
+import {
+  LINK_HEADER_SIZE, decodeLinkHeader, decodeLinkMess, decodeLinkReply, type LinkMess, type LinkReply,
+} from '../../src/protocol/link/messages.js';
+import { channelByType, type ChannelDef } from '../../src/protocol/schema/channels.js';
+
+export const GOLDEN_DIR = join(process.cwd(), 'test', 'fixtures', 'golden');
+
+export interface FixtureFile {
+  name: string;
+  description?: string;
+  connections: { index: number; clientToServer: string; serverToClient: string; truncated?: boolean }[];
+}
+
+/** One data message as captured: header fields and the body bytes. */
+export interface RawMessage {
+  type: number;
+  body: Uint8Array;
+  /** Offset of the message header in its direction's stream. */
+  offset: number;
+}
+
+export interface GoldenConnection {
+  index: number;
+  def: ChannelDef;
+  channelId: number;
+  linkMess: LinkMess;
+  /** The client's link message bytes (header included). */
+  linkMessBytes: Uint8Array;
+  linkReply?: LinkReply;
+  linkReplyBytes?: Uint8Array;
+  /** The server's 4-byte link result, when captured. */
+  linkResult?: number;
+  miniHeader: boolean;
+  clientToServer: Uint8Array;
+  serverToClient: Uint8Array;
+  /** Where data messages start in each stream (after the link stage). */
+  clientDataOffset: number;
+  serverDataOffset: number;
+  client: RawMessage[];
+  server: RawMessage[];
+  truncated: boolean;
+}
+
+export interface GoldenSession {
+  name: string;
+  description: string;
+  connections: GoldenConnection[];
+}
+
+export function goldenFiles(): string[] {
+  return readdirSync(GOLDEN_DIR).filter((f) => f.endsWith('.json.gz')).sort();
+}
+
+/** Splits a stream of data messages; a message cut by the capture's end is left out. */
+export function splitStream(stream: Uint8Array, offset: number, mini: boolean): RawMessage[] {
+  const dv = new DataView(stream.buffer, stream.byteOffset, stream.byteLength);
+  const hsize = mini ? 6 : 18;
+  const out: RawMessage[] = [];
+  let pos = offset;
+  while (pos + hsize <= stream.length) {
+    const type = dv.getUint16(pos + (mini ? 0 : 8), true);
+    const size = dv.getUint32(pos + (mini ? 2 : 10), true);
+    if (pos + hsize + size > stream.length) break;
+    out.push({ type, body: stream.subarray(pos + hsize, pos + hsize + size), offset: pos });
+    pos += hsize + size;
+  }
+  return out;
+}
+
+/** Loads `name` (with or without `.json.gz`) from the golden folder. */
+export function loadGolden(name: string): GoldenSession {
+  const file = name.endsWith('.json.gz') ? name : `${name}.json.gz`;
+  const fx = JSON.parse(gunzipSync(readFileSync(join(GOLDEN_DIR, file))).toString('utf8')) as FixtureFile;
+  const connections: GoldenConnection[] = [];
+  for (const conn of fx.connections) {
+    const c2s = new Uint8Array(Buffer.from(conn.clientToServer, 'base64'));
+    const s2c = new Uint8Array(Buffer.from(conn.serverToClient, 'base64'));
+    const ch = decodeLinkHeader(c2s);
+    const linkMessBytes = c2s.subarray(0, LINK_HEADER_SIZE + ch.size);
+    const linkMess = decodeLinkMess(c2s.subarray(LINK_HEADER_SIZE, LINK_HEADER_SIZE + ch.size));
+    const def = channelByType(linkMess.channelType);
+    if (!def) throw new Error(`${fx.name}: connection ${conn.index} has unknown channel type ${linkMess.channelType}`);
+    const out: GoldenConnection = {
+      index: conn.index, def, channelId: linkMess.channelId, linkMess, linkMessBytes, miniHeader: false,
+      clientToServer: c2s, serverToClient: s2c, clientDataOffset: c2s.length, serverDataOffset: s2c.length,
+      client: [], server: [], truncated: conn.truncated === true,
+    };
+    connections.push(out);
+    if (s2c.length === 0) continue;
+    const sh = decodeLinkHeader(s2c);
+    out.linkReplyBytes = s2c.subarray(0, LINK_HEADER_SIZE + sh.size);
+    const reply = decodeLinkReply(s2c.subarray(LINK_HEADER_SIZE, LINK_HEADER_SIZE + sh.size));
+    out.linkReply = reply;
+    if (reply.error !== LinkErr.OK) continue;
+    const serverCommon = wordsToCaps(reply.commonCaps);
+    const clientCommon = wordsToCaps(linkMess.commonCaps);
+    const selection = serverCommon.includes(CommonCap.PROTOCOL_AUTH_SELECTION) && clientCommon.includes(CommonCap.PROTOCOL_AUTH_SELECTION);
+    out.miniHeader = serverCommon.includes(CommonCap.MINI_HEADER) && clientCommon.includes(CommonCap.MINI_HEADER);
+    const spos = LINK_HEADER_SIZE + sh.size;
+    if (s2c.length < spos + 4) continue;
+    out.linkResult = new DataView(s2c.buffer, s2c.byteOffset).getUint32(spos, true);
+    if (out.linkResult !== LinkErr.OK) continue;
+    out.serverDataOffset = spos + 4;
+    out.clientDataOffset = LINK_HEADER_SIZE + ch.size + (selection ? 4 : 0) + 128;
+    out.server = splitStream(s2c, out.serverDataOffset, out.miniHeader);
+    out.client = splitStream(c2s, out.clientDataOffset, out.miniHeader);
+  }
+  return { name: fx.name, description: fx.description ?? '', connections };
+}
