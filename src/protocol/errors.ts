@@ -46,6 +46,10 @@ export const ErrorCode = {
   BAD_TARGET: 'ERR_BAD_TARGET',
   /** Bad arguments or options given by the caller. */
   BAD_ARGUMENT: 'ERR_BAD_ARGUMENT',
+  /** Compressed image data that does not decode (bad magic, overrun, bad reference, wrong size). */
+  CORRUPT_IMAGE: 'ERR_CORRUPT_IMAGE',
+  /** A GLZ image refers to a dictionary image that is not there (evicted, or never sent). */
+  GLZ_MISSING: 'ERR_GLZ_MISSING',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
