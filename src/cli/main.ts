@@ -5,11 +5,17 @@ import { readFileSync } from 'node:fs';
 import { isSpiceError } from '../protocol/errors.js';
 import { Exit, exitCodeFor } from './exit-codes.js';
 import { probeCommand } from './commands/probe.js';
+import { screenshotCommand } from './commands/screenshot.js';
+import { typeCommand, sendKeysCommand, mouseCommand } from './commands/input.js';
 
 type Command = (argv: string[], out: (s: string) => void) => Promise<number>;
 
 const commands: Record<string, { run: Command; summary: string }> = {
   probe: { run: probeCommand, summary: 'connect, link every channel, print what the server offers' },
+  screenshot: { run: screenshotCommand, summary: 'save the remote screen as PNG or PPM' },
+  type: { run: typeCommand, summary: 'type text on the remote keyboard (US layout)' },
+  'send-keys': { run: sendKeysCommand, summary: 'press key combinations (ctrl+alt+Delete ...)' },
+  mouse: { run: mouseCommand, summary: 'move the pointer, click, scroll' },
 };
 
 function version(): string {

@@ -5,7 +5,12 @@
  */
 
 /** DISPLAY_INIT: the image cache and GLZ dictionary the client keeps. */
-export const DISPLAY_INIT_DEFAULTS = {
+export const DISPLAY_INIT_DEFAULTS: {
+  readonly pixmapCacheId: number;
+  readonly pixmapCacheSize: number;
+  readonly glzDictionaryId: number;
+  readonly glzWindowSize: number;
+} = {
   /** One pixmap cache per session, shared by all display channels. */
   pixmapCacheId: 1,
   /** Pixmap cache capacity, in pixels as the server counts them (20 Mi). */
@@ -14,7 +19,7 @@ export const DISPLAY_INIT_DEFAULTS = {
   glzDictionaryId: 1,
   /** GLZ window in pixels: how far back GLZ references may reach. */
   glzWindowSize: 6_290_432,
-} as const;
+};
 
 /** The DISPLAY_INIT body from the defaults, with overrides. */
 export function displayInitBody(o: Partial<typeof DISPLAY_INIT_DEFAULTS> = {}) {

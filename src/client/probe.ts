@@ -12,21 +12,13 @@ import {
 } from '../protocol/enums/index.js';
 import { ErrorCode, SpiceError, toSpiceError } from '../protocol/errors.js';
 import { channelByType, channelName } from '../protocol/schema/channels.js';
-import type { TicketCrypto } from '../protocol/crypto/ticket.js';
-import { SpiceChannel, type LinkedEvent } from '../channel/channel.js';
+import type { SpiceChannel, LinkedEvent } from '../channel/channel.js';
+import { linkWithFallback, wantsTls, type LinkOptions, type LinkOutcome } from './link.js';
 import { displayInitBody } from './defaults.js';
-import { bindChannel, type Transport } from '../transports/transport.js';
+import type { Transport } from '../transports/transport.js';
 import type { ServerMessage } from '../protocol/schema/channels.js';
 
-export interface ProbeOptions {
-  password?: string;
-  /** Opens a connection: `tls` false for the plain port, true for the TLS port. */
-  open(tls: boolean): Promise<Transport>;
-  /** Whether a plain and a TLS port exist. */
-  hasPlain: boolean;
-  hasTls: boolean;
-  /** Channel names that must use TLS (or ['all']). */
-  secureChannels?: string[];
+export interface ProbeOptions extends LinkOptions {
   /** Overall time limit, ms. Default 10000. */
   timeoutMs?: number;
   /**
@@ -34,7 +26,6 @@ export interface ProbeOptions {
    * before hanging up (servers set channels up asynchronously). Default 500.
    */
   settleMs?: number;
-  crypto?: TicketCrypto;
 }
 
 function sleep(ms: number): Promise<void> {
@@ -94,65 +85,6 @@ function uuidString(b: Uint8Array): string {
 function cString(b: Uint8Array): string {
   const nul = b.indexOf(0);
   return new TextDecoder().decode(nul >= 0 ? b.subarray(0, nul) : b);
-}
-
-interface LinkOutcome {
-  channel: SpiceChannel;
-  transport: Transport;
-  info: LinkedEvent;
-}
-
-/** Opens and links one channel; resolves once linked, rejects with a SpiceError. */
-export async function linkChannel(
-  type: number, id: number, connectionId: number, tls: boolean,
-  opts: Pick<ProbeOptions, 'open' | 'password' | 'crypto'> & {
-    channelCaps?: number[];
-    setup?: (c: SpiceChannel) => void;
-    /** Told of every transport opened, so the caller can close them all. */
-    track?: (t: Transport) => void;
-  },
-): Promise<LinkOutcome> {
-  const transport = await opts.open(tls);
-  opts.track?.(transport);
-  const channel = new SpiceChannel({
-    role: 'client', channelType: type, channelId: id, connectionId, password: opts.password ?? '',
-    channelCaps: opts.channelCaps, crypto: opts.crypto, write: (b) => transport.write(b), flush: () => transport.flush?.(),
-  });
-  bindChannel(channel, transport);
-  // Listeners go on before start(): messages can follow the link result in the same read.
-  opts.setup?.(channel);
-  return new Promise((resolve, reject) => {
-    const offs = [
-      channel.once('linked', (info) => { offs.forEach((f) => f()); resolve({ channel, transport, info }); }),
-      channel.once('closed', ({ error }) => {
-        offs.forEach((f) => f());
-        reject(error ?? new SpiceError(ErrorCode.CLOSED, 'the server closed the connection during the link stage', { channel: channelName(type), channelId: id }));
-      }),
-    ];
-    channel.start();
-  });
-}
-
-function wantsTls(name: string, opts: ProbeOptions): boolean {
-  if (!opts.hasPlain) return true;
-  const s = opts.secureChannels ?? [];
-  return s.includes('all') || s.includes(name);
-}
-
-/** Links a channel on the plain port, moving to TLS when the server says NEED_SECURED. */
-async function linkWithFallback(
-  type: number, id: number, connectionId: number,
-  opts: ProbeOptions & { channelCaps?: number[]; setup?: (c: SpiceChannel) => void; track?: (t: Transport) => void },
-) {
-  const tls = wantsTls(channelName(type), opts);
-  try {
-    return { ...(await linkChannel(type, id, connectionId, tls, opts)), tls };
-  } catch (e) {
-    if (!tls && opts.hasTls && e instanceof SpiceError && e.linkError === LinkErr.NEED_SECURED) {
-      return { ...(await linkChannel(type, id, connectionId, true, opts)), tls: true };
-    }
-    throw e;
-  }
 }
 
 export async function probe(target: string, opts: ProbeOptions): Promise<ProbeReport> {

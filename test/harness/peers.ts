@@ -114,6 +114,11 @@ export function peerProblem(name: string): PeerProblem | undefined {
   }
 }
 
+/** Whether a peer (as needPeers names it) is installed and usable here. */
+export function commandExists(name: string): boolean {
+  return peerProblem(name) === undefined;
+}
+
 /**
  * Check that every peer in `commands` is installed and usable (see
  * peerProblem). If not: with SPICE_INTEROP=required throw; otherwise mark the

@@ -1,0 +1,110 @@
+/**
+ * spice-ts screenshot <target> -o out.png: connects (main + display only,
+ * like spicy-screenshot), waits until the display has settled — MARK
+ * received and no drawing for a quiet period — and writes the screen.
+ */
+import { connect } from '../../client/node.js';
+import type { SpiceSession } from '../../client/session.js';
+import { ErrorCode, SpiceError } from '../../protocol/errors.js';
+import { parseArgs } from '../args.js';
+import { CONNECT_HELP, CONNECT_SPEC, connectOptions, seconds } from '../connect-options.js';
+import { Exit } from '../exit-codes.js';
+import { writeImageFile, type RgbaImage } from '../image-files.js';
+
+export const screenshotHelp = `usage: spice-ts screenshot <spice://host:port | host:port | file.vv> -o FILE [options]
+
+Connects, waits until the display has settled, writes the screen to FILE
+(.png, or .ppm/.pnm) and disconnects.
+
+options:
+  -o, --output FILE    where to write (PNG or PPM, by extension)
+  --monitor N          only monitor N (0-based), as the server lays monitors out
+  --settle S           quiet period after the last drawing, seconds (default 0.2)
+${CONNECT_HELP}
+`;
+
+const SPEC = {
+  ...CONNECT_SPEC,
+  output: { type: 'string', short: 'o' },
+  monitor: { type: 'string' },
+  settle: { type: 'string' },
+} as const;
+
+export async function screenshotCommand(argv: string[], out: (s: string) => void): Promise<number> {
+  const p = parseArgs(argv, SPEC);
+  if (p.options.help) { out(screenshotHelp); return Exit.OK; }
+  if (p.positionals.length !== 1 || !p.options.output) { out(screenshotHelp); return Exit.USAGE; }
+  const monitor = p.options.monitor === undefined ? undefined : Number(p.options.monitor);
+  if (monitor !== undefined && !(Number.isInteger(monitor) && monitor >= 0)) {
+    throw new SpiceError(ErrorCode.BAD_ARGUMENT, `--monitor needs a monitor number (0, 1, ...), got '${String(p.options.monitor)}'`);
+  }
+  const settleMs = seconds(p.options.settle, 'settle', 0.2);
+  const { target, options } = await connectOptions(p);
+  const deadline = Date.now() + (options.timeoutMs ?? 10000);
+  const session = await connect(target, { ...options, channels: ['display'], mouseMode: 'keep' });
+  try {
+    const img = await capture(session, { monitor, settleMs, deadline });
+    await writeImageFile(p.options.output as string, img);
+  } finally {
+    session.close();
+  }
+  return Exit.OK;
+}
+
+/** Waits for MARK and a quiet period on the display showing `monitor`, then copies its pixels. */
+export async function capture(
+  session: SpiceSession,
+  o: { monitor?: number; settleMs: number; deadline: number },
+): Promise<RgbaImage> {
+  const displayId = pickDisplay(session, o.monitor);
+  await new Promise<void>((resolve, reject) => {
+    let quiet: ReturnType<typeof setTimeout> | undefined;
+    const offs: (() => void)[] = [];
+    const finish = (err?: SpiceError) => {
+      clearTimeout(quiet);
+      clearTimeout(limit);
+      offs.forEach((f) => f());
+      if (err) reject(err); else resolve();
+    };
+    const arm = () => {
+      clearTimeout(quiet);
+      quiet = setTimeout(() => finish(), o.settleMs);
+    };
+    const limit = setTimeout(() => {
+      const d = session.displays.get(displayId);
+      if (d?.marked && session.primary(displayId)) finish(); // drawing never stopped: take what is there
+      else finish(new SpiceError(ErrorCode.TIMEOUT, d ? 'the server sent no complete picture before the timeout' : 'the server has no display channel'));
+    }, Math.max(0, o.deadline - Date.now()));
+    offs.push(session.on('mark', (e) => { if (e.display === displayId) arm(); }));
+    offs.push(session.on('invalidate', (e) => { if (e.display === displayId && session.displays.get(displayId)?.marked) arm(); }));
+    offs.push(session.on('disconnected', ({ error }) => finish(error ?? new SpiceError(ErrorCode.CLOSED, 'the server closed the session before a picture arrived'))));
+    offs.push(session.on('channel-down', (e) => {
+      if (e.name === 'display' && e.id === displayId) finish(e.error ?? new SpiceError(ErrorCode.CLOSED, 'the display channel closed before a picture arrived'));
+    }));
+    if (session.displays.get(displayId)?.marked) arm();
+  });
+  await session.idle();
+  const d = session.displays.get(displayId);
+  const surface = d?.primarySurface();
+  if (!d || !surface) throw new SpiceError(ErrorCode.INCONSISTENT, 'the display has no primary surface');
+  let x = 0, y = 0, w = surface.width, h = surface.height;
+  if (o.monitor !== undefined && d.monitors.length > 0) {
+    const head = d.monitors.length > 1 ? d.monitors[o.monitor] : d.monitors[0];
+    if (!head) throw new SpiceError(ErrorCode.BAD_ARGUMENT, `there is no monitor ${o.monitor} (the server shows ${d.monitors.length})`);
+    x = head.x; y = head.y;
+    w = Math.min(head.width, surface.width - x);
+    h = Math.min(head.height, surface.height - y);
+  }
+  const pixels = new Uint32Array(w * h);
+  for (let row = 0; row < h; row++) {
+    pixels.set(surface.pixels.subarray((y + row) * surface.width + x, (y + row) * surface.width + x + w), row * w);
+  }
+  return { width: w, height: h, pixels };
+}
+
+function pickDisplay(session: SpiceSession, monitor?: number): number {
+  if (monitor === undefined || session.displays.size <= 1) return [...session.displays.keys()][0] ?? 0;
+  // One display channel per monitor (several QXL devices): monitor N is channel N.
+  if (!session.displays.has(monitor)) throw new SpiceError(ErrorCode.BAD_ARGUMENT, `there is no monitor ${monitor}`);
+  return monitor;
+}

@@ -1,0 +1,256 @@
+/**
+ * A client session: the main channel and the channels it lists (display,
+ * inputs, cursor), linked like spice-gtk does, with typed events, the
+ * surfaces' pixels and input methods. Transport-neutral: the caller supplies
+ * `open(tls)` (Node: nodeOpener; browser: a WebSocket opener).
+ */
+import { ChannelType, MainCap, DisplayCap, MouseMode, enumName } from '../protocol/enums/index.js';
+import { ErrorCode, SpiceError, toSpiceError } from '../protocol/errors.js';
+import { channelName } from '../protocol/schema/channels.js';
+import type { SpiceChannel } from '../channel/channel.js';
+import type { Transport } from '../transports/transport.js';
+import { Emitter } from '../channel/emitter.js';
+import { linkWithFallback, type LinkOptions } from './link.js';
+import type { ChannelClient, SessionLink } from './channels/base.js';
+import { MainClient } from './channels/main.js';
+import { InputsClient } from './channels/inputs.js';
+import { CursorClient, type CursorEvent } from './channels/cursor.js';
+import { DisplayClient, type DisplayClientOptions, type DisplayShared } from './channels/display.js';
+import type { Rect } from './geometry.js';
+
+export interface SessionOptions extends LinkOptions, DisplayClientOptions {
+  /** Channels to open besides main. Default: display, inputs, cursor. */
+  channels?: string[];
+  /** Time allowed for linking main and receiving the channel list, ms. Default 10000. */
+  timeoutMs?: number;
+  /** Mouse mode to ask for when offered: 'client' (default, absolute), 'server' (relative), 'keep'. */
+  mouseMode?: 'client' | 'server' | 'keep';
+}
+
+export interface SessionEvents {
+  'channel-up': { name: string; id: number };
+  'channel-down': { name: string; id: number; error?: SpiceError };
+  surface: { display: number; surfaceId: number; width: number; height: number; format: number; primary: boolean };
+  'surface-destroyed': { display: number; surfaceId: number };
+  /** Pixels changed on a surface (the rectangle, clipped to it). */
+  invalidate: { display: number; surfaceId: number; rect: Rect };
+  /** The server finished sending a display's initial picture (DISPLAY_MARK). */
+  mark: { display: number };
+  monitors: { display: number; heads: { id: number; surfaceId: number; x: number; y: number; width: number; height: number }[] };
+  cursor: CursorEvent;
+  'mouse-mode': { mode: 'server' | 'client'; supported: string[] };
+  agent: { connected: boolean };
+  /** A channel other than main closed with an error; the session goes on. */
+  error: SpiceError;
+  /** The main channel closed: the session is over. */
+  disconnected: { error?: SpiceError };
+}
+
+const DEFAULT_CHANNELS = ['display', 'inputs', 'cursor'];
+
+export class SpiceSession extends Emitter<SessionEvents> implements SessionLink {
+  main!: MainClient;
+  readonly displays = new Map<number, DisplayClient>();
+  inputs?: InputsClient;
+  cursor?: CursorClient;
+  private readonly clients = new Set<ChannelClient>();
+  private readonly transports: Transport[] = [];
+  private readonly waiters: { type: number; id: number; serial: bigint; resolve: () => void }[] = [];
+  private readonly shared: DisplayShared;
+  private ended = false;
+  disconnectError?: SpiceError;
+
+  private constructor(readonly opts: SessionOptions) {
+    super();
+    this.shared = DisplayClient.createShared(opts);
+  }
+
+  /** Connects: links main, reads the channel list, links the wanted channels. */
+  static async connect(opts: SessionOptions): Promise<SpiceSession> {
+    const s = new SpiceSession(opts);
+    try {
+      await s.start();
+    } catch (e) {
+      s.close();
+      throw toSpiceError(e, ErrorCode.INCONSISTENT);
+    }
+    return s;
+  }
+
+  get sessionId(): number {
+    return this.main.init?.session_id ?? 0;
+  }
+
+  get serverName(): string | undefined {
+    return this.main.name_;
+  }
+
+  get mouseMode(): 'server' | 'client' {
+    return this.main.mouseMode === MouseMode.CLIENT ? 'client' : 'server';
+  }
+
+  /** The primary surface of display `id` (0 by default), once created. */
+  primary(display = 0) {
+    return this.displays.get(display)?.primarySurface();
+  }
+
+  /** Resolves when every channel has handled every message received so far. */
+  async idle(): Promise<void> {
+    await Promise.all([...this.clients].map((c) => c.idle()));
+  }
+
+  close(): void {
+    if (this.ended) return;
+    this.ended = true;
+    for (const c of this.clients) c.close();
+    for (const t of this.transports) t.close();
+    for (const w of this.waiters.splice(0)) w.resolve();
+    this.shared.dispose?.();
+  }
+
+  // --- SessionLink -------------------------------------------------------
+
+  waitFor(type: number, id: number, serial: bigint): Promise<void> {
+    const c = [...this.clients].find((x) => x.type === type && x.id === id);
+    if (!c || c.closed || c.handledSerial >= serial || this.ended) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push({ type, id, serial, resolve }));
+  }
+
+  progressed(client: ChannelClient): void {
+    if (this.waiters.length === 0) return;
+    for (let i = this.waiters.length - 1; i >= 0; i--) {
+      const w = this.waiters[i]!;
+      if (w.type === client.type && w.id === client.id && client.handledSerial >= w.serial) {
+        this.waiters.splice(i, 1);
+        w.resolve();
+      }
+    }
+  }
+
+  channelClosed(client: ChannelClient, error?: SpiceError): void {
+    if (!this.clients.delete(client)) return;
+    // Nobody will make progress on a closed channel: release its waiters.
+    for (let i = this.waiters.length - 1; i >= 0; i--) {
+      const w = this.waiters[i]!;
+      if (w.type === client.type && w.id === client.id) { this.waiters.splice(i, 1); w.resolve(); }
+    }
+    if (client === this.main) {
+      this.disconnectError = error;
+      this.close();
+      this.emit('disconnected', { error });
+      return;
+    }
+    if (client instanceof DisplayClient) this.displays.delete(client.id);
+    if (client === this.inputs) this.inputs = undefined;
+    if (client === this.cursor) this.cursor = undefined;
+    this.emit('channel-down', { name: client.name, id: client.id, error });
+    if (error) this.emit('error', error);
+  }
+
+  // --- set-up --------------------------------------------------------------
+
+  private async start(): Promise<void> {
+    const timeoutMs = this.opts.timeoutMs ?? 10000;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let listed!: (l: { type: number; id: number }[]) => void;
+    let failed!: (e: SpiceError) => void;
+    const list = new Promise<{ type: number; id: number }[]>((resolve, reject) => { listed = resolve; failed = reject; });
+    list.catch(() => {});
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new SpiceError(ErrorCode.TIMEOUT, `the server did not complete the session set-up within ${timeoutMs} ms`)), timeoutMs);
+    });
+    timeout.catch(() => {});
+    const track = (t: Transport) => this.transports.push(t);
+    try {
+      const made = new Map<SpiceChannel, MainClient>();
+      const setup = (ch: SpiceChannel, t: Transport) => {
+        const m = new MainClient(ch, t, this);
+        m.wantMouseMode = this.opts.mouseMode ?? 'client';
+        m.events = {
+          channels: (l) => listed(l),
+          mouseMode: (cur, sup) => this.emit('mouse-mode', {
+            mode: cur === MouseMode.CLIENT ? 'client' : 'server',
+            supported: [MouseMode.SERVER, MouseMode.CLIENT].filter((b) => sup & b).map((b) => enumName(MouseMode, b).toLowerCase()),
+          }),
+          agent: (connected) => this.emit('agent', { connected }),
+        };
+        made.set(ch, m);
+      };
+      const linked = await Promise.race([
+        linkWithFallback(ChannelType.MAIN, 0, 0, {
+          ...this.opts, channelCaps: [MainCap.NAME_AND_UUID, MainCap.AGENT_CONNECTED_TOKENS], setup, track,
+        }),
+        timeout,
+      ]);
+      // Only the connection that linked is the session's main channel (a
+      // plain one refused with NEED_SECURED is not).
+      const main = made.get(linked.channel)!;
+      this.main = main;
+      this.clients.add(main);
+      if (main.closed) throw new SpiceError(ErrorCode.CLOSED, 'the server closed the main channel during set-up', { channel: 'main' });
+      linked.channel.on('closed', ({ error }) => failed(error ?? new SpiceError(ErrorCode.CLOSED, 'the server closed the main channel during set-up', { channel: 'main' })));
+      this.emit('channel-up', { name: 'main', id: 0 });
+      const channels = await Promise.race([list, timeout]);
+      const wanted = new Set(this.opts.channels ?? DEFAULT_CHANNELS);
+      const todo = channels.filter((c) => wanted.has(channelName(c.type)));
+      await Promise.race([Promise.all(todo.map((c) => this.linkOne(c.type, c.id))), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private displayCaps(): number[] {
+    const caps: number[] = [
+      DisplayCap.SIZED_STREAM, DisplayCap.MONITORS_CONFIG, DisplayCap.COMPOSITE, DisplayCap.A8_SURFACE,
+      DisplayCap.PREF_COMPRESSION, DisplayCap.MULTI_CODEC, DisplayCap.CODEC_MJPEG,
+    ];
+    if (this.shared.decoders.lz4) caps.push(DisplayCap.LZ4_COMPRESSION);
+    return caps;
+  }
+
+  private async linkOne(type: number, id: number): Promise<void> {
+    const name = channelName(type);
+    let client: ChannelClient | undefined;
+    const setup = (ch: SpiceChannel, t: Transport) => {
+      if (type === ChannelType.DISPLAY) {
+        const d = new DisplayClient(ch, t, this, this.shared, this.opts, (e) => this.onDisplayEvent(d, e));
+        client = d;
+      } else if (type === ChannelType.INPUTS) {
+        client = new InputsClient(ch, t, this);
+      } else if (type === ChannelType.CURSOR) {
+        const c = new CursorClient(ch, t, this);
+        c.onCursor = (e) => this.emit('cursor', e);
+        client = c;
+      }
+    };
+    try {
+      const channelCaps = type === ChannelType.DISPLAY ? this.displayCaps() : [];
+      await linkWithFallback(type, id, this.sessionId, {
+        ...this.opts, channelCaps, setup, track: (t) => this.transports.push(t),
+      });
+    } catch (e) {
+      const err = toSpiceError(e, ErrorCode.INCONSISTENT).withContext({ channel: name, channelId: id });
+      this.emit('channel-down', { name, id, error: err });
+      return;
+    }
+    if (!client || this.ended) return;
+    if (client.closed) return;
+    this.clients.add(client);
+    if (client instanceof DisplayClient) this.displays.set(id, client);
+    else if (client instanceof InputsClient) this.inputs = client;
+    else if (client instanceof CursorClient) this.cursor = client;
+    this.emit('channel-up', { name, id });
+  }
+
+  private onDisplayEvent(d: DisplayClient, e: DisplayEventIn): void {
+    switch (e.kind) {
+      case 'surface': this.emit('surface', { display: d.id, ...e.surface }); break;
+      case 'surface-destroyed': this.emit('surface-destroyed', { display: d.id, surfaceId: e.surfaceId }); break;
+      case 'invalidate': this.emit('invalidate', { display: d.id, surfaceId: e.surfaceId, rect: e.rect }); break;
+      case 'mark': this.emit('mark', { display: d.id }); break;
+      case 'monitors': this.emit('monitors', { display: d.id, heads: e.heads }); break;
+    }
+  }
+}
+
+type DisplayEventIn = Parameters<ConstructorParameters<typeof DisplayClient>[5]>[0];
