@@ -81,12 +81,14 @@ export function bitmapToImage(bm: BitmapInput, palette: Uint32Array | null, pale
       : bm.format === BitmapFmt['8BIT_A'] ? 'a8' : 'xrgb';
   }
   const ent = (i: number): number => (ents && i < ents.length ? ents[i]! >>> 0 : 0);
+  const outBytes = new Uint8Array(out.buffer);
   for (let row = 0; row < h; row++) {
     const s = row * stride;
     const o = (topDown ? row : h - 1 - row) * w;
     switch (bm.format) {
       case BitmapFmt['32BIT']: case BitmapFmt.RGBA:
-        for (let x = 0, i = s; x < w; x++, i += 4) out[o + x] = (d[i]! | (d[i + 1]! << 8) | (d[i + 2]! << 16) | (d[i + 3]! << 24)) >>> 0;
+        // B,G,R,X bytes are the words' little-endian layout (the hosts JavaScript runs on).
+        outBytes.set(d.subarray(s, s + w * 4), o * 4);
         break;
       case BitmapFmt['24BIT']:
         for (let x = 0, i = s; x < w; x++, i += 3) out[o + x] = d[i]! | (d[i + 1]! << 8) | (d[i + 2]! << 16);

@@ -90,6 +90,15 @@ function fetchRow(p: ImagePic, x: number, y: number, n: number, out: Uint32Array
   let [vx, vy] = transformCentre(t, x, y);
   const ux = t[0]! | 0, uy = t[3]! | 0;
   if (!p.bilinear) {
+    if (rep === Repeat.NONE) {
+      for (let i = 0; i < n; i++, vx = (vx + ux) | 0, vy = (vy + uy) | 0) {
+        const sx = (vx - 1) >> 16, sy = (vy - 1) >> 16;
+        if (sx < 0 || sy < 0 || sx >= w || sy >= h) { out[i] = 0; continue; }
+        const v = px[sy * w + sx]!;
+        out[i] = raw ? v >>> 0 : fetchArgb(fmt, v);
+      }
+      return;
+    }
     for (let i = 0; i < n; i++, vx = (vx + ux) | 0, vy = (vy + uy) | 0) {
       out[i] = get((vx - 1) >> 16, (vy - 1) >> 16);
     }
@@ -99,7 +108,15 @@ function fetchRow(p: ImagePic, x: number, y: number, n: number, out: Uint32Array
     const x1f = (vx - 0x8000) | 0, y1f = (vy - 0x8000) | 0;
     const distx = ((x1f >> 9) & 0x7f) << 1, disty = ((y1f >> 9) & 0x7f) << 1;
     const x1 = x1f >> 16, y1 = y1f >> 16;
-    const tl = get(x1, y1), tr = get(x1 + 1, y1), bl = get(x1, y1 + 1), br = get(x1 + 1, y1 + 1);
+    let tl: number, tr: number, bl: number, br: number;
+    if (x1 >= 0 && y1 >= 0 && x1 + 1 < w && y1 + 1 < h) {
+      // Fast path: all four neighbours inside.
+      const o = y1 * w + x1;
+      tl = fetchArgb(fmt, px[o]!); tr = fetchArgb(fmt, px[o + 1]!);
+      bl = fetchArgb(fmt, px[o + w]!); br = fetchArgb(fmt, px[o + w + 1]!);
+    } else {
+      tl = get(x1, y1); tr = get(x1 + 1, y1); bl = get(x1, y1 + 1); br = get(x1 + 1, y1 + 1);
+    }
     out[i] = bilinear(tl, tr, bl, br, distx, disty);
   }
 }
@@ -107,12 +124,12 @@ function fetchRow(p: ImagePic, x: number, y: number, n: number, out: Uint32Array
 /** pixman's bilinear_interpolation with 8-bit distances (7-bit weights shifted left once). */
 export function bilinear(tl: number, tr: number, bl: number, br: number, distx: number, disty: number): number {
   const wxy = distx * disty, wxiy = distx * (256 - disty), wixy = (256 - distx) * disty, wixiy = (256 - distx) * (256 - disty);
-  let r = 0;
-  for (let sh = 0; sh < 32; sh += 8) {
-    const c = ((tl >>> sh) & 255) * wixiy + ((tr >>> sh) & 255) * wxiy + ((bl >>> sh) & 255) * wixy + ((br >>> sh) & 255) * wxy;
-    r |= Math.floor(c / 65536) << sh;
-  }
-  return r >>> 0;
+  // Each channel's weighted sum is below 2^24, so the shifts stay exact.
+  const a = ((tl >>> 24) * wixiy + (tr >>> 24) * wxiy + (bl >>> 24) * wixy + (br >>> 24) * wxy) >>> 16;
+  const r = (((tl >>> 16) & 255) * wixiy + ((tr >>> 16) & 255) * wxiy + ((bl >>> 16) & 255) * wixy + ((br >>> 16) & 255) * wxy) >>> 16;
+  const g = (((tl >>> 8) & 255) * wixiy + ((tr >>> 8) & 255) * wxiy + ((bl >>> 8) & 255) * wixy + ((br >>> 8) & 255) * wxy) >>> 16;
+  const b = ((tl & 255) * wixiy + (tr & 255) * wxiy + (bl & 255) * wixy + (br & 255) * wxy) >>> 16;
+  return ((a << 24) | (r << 16) | (g << 8) | b) >>> 0;
 }
 
 // Float fetch: the same sampling with pixman's wide pipeline (format-aware expansion).
@@ -221,6 +238,10 @@ export function composite(a: CompositeArgs): void {
         if (rawCopy) { dpx.set(rowSrc.subarray(0, n), drow); continue; }
         const hasMask = mask !== null;
         if (mask) { if (isSolid(mask)) rowMask.fill(mask.solid >>> 0, 0, n); else fetchRow(mask, mx, my, n, rowMask); }
+        if (op === 3 && !ca && (dest.format === 'xrgb' || dest.format === 'argb')) {
+          overRow(dpx, drow, rowSrc, hasMask ? rowMask : null, n, dfmt === 'xrgb');
+          continue;
+        }
         for (let i = 0; i < n; i++) {
           const d = fetchArgb(dfmt, dpx[drow + i]!);
           dpx[drow + i] = storeArgb(dest.format, combine8(op, ca, rowSrc[i]!, hasMask ? rowMask[i]! : -1, d));
@@ -242,4 +263,39 @@ export function composite(a: CompositeArgs): void {
       }
     }
   });
+}
+
+/** x * a / 255 on the red/blue (or alpha/green) lanes of a word at once (pixman's UN8_rb_MUL_UN8). */
+function rbMul(x: number, a: number): number {
+  let t = (x & 0xff00ff) * a + 0x800080;
+  t = (t + ((t >>> 8) & 0xff00ff)) >>> 8;
+  return t & 0xff00ff;
+}
+
+/** Lane-wise saturating add of two red/blue lane words. */
+function rbAdd(x: number, y: number): number {
+  let t = x + y;
+  t |= 0x1000100 - ((t >>> 8) & 0xff00ff);
+  return t & 0xff00ff;
+}
+
+/** OVER into a 32-bit destination row (combine_over_u), unified alpha. */
+function overRow(d: Uint32Array, o: number, src: Uint32Array, mask: Uint32Array | null, n: number, opaqueDest: boolean): void {
+  for (let i = 0; i < n; i++) {
+    let s = src[i]!;
+    if (mask) {
+      const m = mask[i]! >>> 24;
+      if (m === 0) continue;
+      if (m !== 255) s = ((rbMul(s >>> 8, m) << 8) | rbMul(s, m)) >>> 0;
+    }
+    const sa = s >>> 24;
+    if (sa === 255) { d[o + i] = s; continue; }
+    if (s === 0) continue;
+    let dv = d[o + i]!;
+    if (opaqueDest) dv = (dv | 0xff000000) >>> 0;
+    const ia = 255 - sa;
+    const lo = rbAdd(rbMul(dv, ia), s & 0xff00ff);
+    const hi = rbAdd(rbMul(dv >>> 8, ia), (s >>> 8) & 0xff00ff);
+    d[o + i] = ((hi << 8) | lo) >>> 0;
+  }
 }

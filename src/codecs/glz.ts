@@ -150,9 +150,11 @@ export class GlzDictionary {
   /**
    * Decodes one GLZ image and adds it to the dictionary. Returns a Promise
    * only when the image refers to a dictionary image that has not arrived
-   * yet; it rejects with GLZ_MISSING after maxWaitMs, or at once when the
-   * image refers to one that is gone for good. Malformed data throws (or
-   * rejects) CORRUPT_IMAGE.
+   * yet (it may be in flight on another display channel); the Promise
+   * rejects with GLZ_MISSING after maxWaitMs. A reference to an image that
+   * is gone for good (released or dropped) throws GLZ_MISSING at once (or
+   * rejects, if found after a wait). Malformed data throws (or rejects)
+   * CORRUPT_IMAGE. The returned pixels are the caller's to keep.
    */
   decode(data: Uint8Array): GlzDecodedImage | Promise<GlzDecodedImage> {
     const h = readGlzHeader(data, this.maxPixels);
@@ -227,7 +229,7 @@ export class GlzDictionary {
     const tail = this.images.get(this.tailGap - 1);
     if (tail) this.release(tail.id - tail.winHeadDist);
 
-    if (this.retained > this.maxRetainedPixels) this.dropOldest(id);
+    if (this.retained > this.maxRetainedPixels) this.dropOldest();
     this.wake(id);
   }
 
@@ -249,13 +251,10 @@ export class GlzDictionary {
     this.retained -= img.pixels.length;
   }
 
-  /** Over the memory cap: drop the oldest images (never `keep`, the one just added). */
-  private dropOldest(keep: number): void {
+  /** Over the memory cap: drop the oldest images (the newest one always stays). */
+  private dropOldest(): void {
     const ids = [...this.images.keys()].sort((a, b) => a - b);
-    for (const id of ids) {
-      if (this.retained <= this.maxRetainedPixels || id === keep) break;
-      this.release(id + 1);
-    }
+    for (let i = 0; i < ids.length - 1 && this.retained > this.maxRetainedPixels; i++) this.release(ids[i] + 1);
     if (this.tailGap < this.oldest) this.tailGap = this.oldest;
     // waiters for images that can no longer arrive retry now and fail
     for (const wid of [...this.waiters.keys()]) if (wid < this.oldest) this.wake(wid);

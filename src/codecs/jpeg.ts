@@ -47,11 +47,22 @@ const ISLOW: ScanCodec = { idct: idctIslow, idct4: idctIslow4, dcOnly: dcOnlyIsl
 const IFAST: ScanCodec = { idct: idctIfast, idct4: idctIfast4, dcOnly: dcOnlyIfast };
 
 /**
- * Decodes with the tables in `tables`, which DQT/DHT segments update: a stream decoder
- * passes the same object for every frame, so frames that leave tables out (libjpeg's
- * "abbreviated" images) reuse the previous ones, as one libjpeg instance would.
+ * What one decoder keeps between images: the tables DQT/DHT segments set (a frame that
+ * leaves them out, a libjpeg "abbreviated" image, reuses the previous ones, as one
+ * libjpeg instance would) and the sample planes, reused when the next image needs the
+ * same sizes (every sample the colour stage reads is rewritten by the scans).
  */
-function decodeWithTables(data: Uint8Array, tables: JpegTables, options: JpegOptions): DecodedImage {
+interface DecoderState {
+  tables: JpegTables;
+  planes: Uint8Array[];
+}
+
+function newState(): DecoderState {
+  return { tables: newTables(), planes: [] };
+}
+
+function decodeWithState(data: Uint8Array, state: DecoderState, options: JpegOptions): DecodedImage {
+  const tables = state.tables;
   const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
   const ifast = options.dct === 'ifast';
   const fancy = options.fancyUpsampling ?? true;
@@ -126,6 +137,7 @@ function decodeWithTables(data: Uint8Array, tables: JpegTables, options: JpegOpt
         const { scan, end } = readScan(data, pos, frame, tables);
         for (const c of scan.components) {
           if (!c.dequant) {
+            const ci = frame.components.indexOf(c);
             // libjpeg latches a component's quantiser when its first scan starts.
             const q = tables.quant[c.tq];
             if (!q) corrupt(`component ${c.id} uses quantisation table ${c.tq}, which is not defined`);
@@ -133,7 +145,9 @@ function decodeWithTables(data: Uint8Array, tables: JpegTables, options: JpegOpt
             const zz = new Int32Array(64);
             for (let k = 0; k < 64; k++) zz[k] = nat[ZIGZAG[k]];
             c.dequant = zz;
-            c.plane = new Uint8Array(c.stride * c.rows);
+            const size = c.stride * c.rows;
+            if (state.planes[ci]?.length !== size) state.planes[ci] = new Uint8Array(size);
+            c.plane = state.planes[ci];
           }
           scanned.add(c.id);
         }
@@ -169,7 +183,7 @@ function decodeWithTables(data: Uint8Array, tables: JpegTables, options: JpegOpt
  * JPEG images; pass MJPEG_FRAME_OPTIONS (plus limits) for MJPEG stream frames.
  */
 export function decodeJpeg(data: Uint8Array, options: JpegOptions = {}): DecodedImage {
-  return decodeWithTables(data, newTables(), options);
+  return decodeWithState(data, newState(), options);
 }
 
 /**
@@ -178,9 +192,9 @@ export function decodeJpeg(data: Uint8Array, options: JpegOptions = {}): Decoded
  * stream: use one per MJPEG stream (with MJPEG_FRAME_OPTIONS).
  */
 export function createPureJpegDecoder(options: JpegOptions = JPEG_IMAGE_OPTIONS): JpegDecoder {
-  const tables = newTables();
+  const state = newState();
   const opts = { ...options };
-  return { decode: (data: Uint8Array) => decodeWithTables(data, tables, opts) };
+  return { decode: (data: Uint8Array) => decodeWithState(data, state, opts) };
 }
 
 /** Stateless pure TypeScript decoder with spice-gtk's JPEG image settings. */

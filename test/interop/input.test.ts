@@ -1,0 +1,66 @@
+/**
+ * Scripted input reaches real X clients through Xspice: text typed with
+ * `spice-ts type` and keys from `send-keys` arrive in an xterm; clicks and
+ * wheel steps from `spice-ts mouse` land where they were sent (xev reports
+ * them).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { needPeers, startXspice } from '../harness/peers.js';
+import { sleep, waitUntil } from '../harness/proc.js';
+
+const BIN = join(process.cwd(), 'bin', 'spice-ts');
+
+function spiceTs(...args: string[]): Promise<{ code: number; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, ...args], { timeout: 60_000 }, (err, _stdout, stderr) => {
+      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
+      resolve({ code, stderr });
+    });
+  });
+}
+
+async function ok(...args: string[]): Promise<void> {
+  const r = await spiceTs(...args);
+  assert.equal(r.code, 0, `spice-ts ${args.join(' ')}: ${r.stderr}`);
+}
+
+async function windowUp(x: { exec(c: string, a: string[]): Promise<{ stdout: string }> }, name: string): Promise<void> {
+  await waitUntil(`window ${name}`, async () => (await x.exec('xdotool', ['search', '--name', name]).catch(() => ({ stdout: '' }))).stdout.trim() !== '', { timeoutMs: 20_000 });
+}
+
+test('type and send-keys reach an xterm on Xspice', async (t) => {
+  if (!needPeers(t, 'Xspice', 'xterm', 'xdotool')) return;
+  const x = await startXspice({ demo: false });
+  t.after(() => x.stop());
+  const out = join(x.dir, 'typed.txt');
+  // No window manager: keyboard focus follows the pointer (PointerRoot).
+  x.run('xterm', ['-title', 'typing-target', '-geometry', '80x10+0+0', '-e', 'sh', '-c', `stty -echo; cat > ${out}`]);
+  await windowUp(x, 'typing-target');
+  await sleep(500);
+  const uri = `spice://127.0.0.1:${x.port}`;
+  await ok('mouse', uri, 'move', '200', '60');
+  const text = 'Hello, World! 0123456789 ~!@#$%^&*()_+{}|:"<>? `-=[]\\;\',./';
+  await ok('type', uri, `${text}\n`);
+  await ok('send-keys', uri, 'x', 'y', 'BackSpace', 'shift+z', 'Return', 'ctrl+d');
+  await waitUntil('the xterm wrote what it received', () => existsSync(out) && readFileSync(out, 'utf8').split('\n').length >= 3, { timeoutMs: 10_000 });
+  assert.equal(readFileSync(out, 'utf8'), `${text}\nxZ\n`);
+});
+
+test('mouse clicks and wheel steps land where they are sent (xev on Xspice)', async (t) => {
+  if (!needPeers(t, 'Xspice', 'xev', 'xdotool')) return;
+  const x = await startXspice({ demo: false });
+  t.after(() => x.stop());
+  const xev = x.run('xev', ['-name', 'click-target', '-geometry', '400x300+300+200', '-event', 'button']);
+  await windowUp(x, 'click-target');
+  await sleep(300);
+  const uri = `spice://127.0.0.1:${x.port}`;
+  await ok('mouse', uri, 'move', '450', '350', 'click', 'move', '612', '401', 'click', 'right', 'scroll', '2');
+  const log = () => readFileSync(xev.logFile, 'utf8');
+  await waitUntil('xev saw the clicks', () => (log().match(/ButtonRelease/g) ?? []).length >= 4, { timeoutMs: 10_000 });
+  const presses = [...log().matchAll(/ButtonPress event[\s\S]*?root:\((\d+),(\d+)\)[\s\S]*?button (\d+)/g)].map((m) => `${m[1]},${m[2]}:${m[3]}`);
+  assert.deepEqual(presses, ['450,350:1', '612,401:3', '612,401:5', '612,401:5']);
+});
