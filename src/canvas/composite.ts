@@ -64,6 +64,7 @@ function transformCentre(t: ArrayLike<number>, x: number, y: number): [number, n
 function fetchRow(p: ImagePic, x: number, y: number, n: number, out: Uint32Array): void {
   const img = p.image, w = img.width, h = img.height, px = img.pixels;
   const fmt = p.view ?? img.format, raw = p.raw === true, rep = p.repeat ?? Repeat.NONE;
+  if (w <= 0 || h <= 0) { out.fill(0, 0, n); return; }
   const get = (sx: number, sy: number): number => {
     const xx = wrap(rep, sx, w), yy = wrap(rep, sy, h);
     if (xx < 0 || yy < 0) return 0;
@@ -157,6 +158,7 @@ function fetchRowFloat(p: ImagePic, x: number, y: number, n: number, out: Float3
   const img = p.image, w = img.width, h = img.height, px = img.pixels;
   const fmt = p.view ?? img.format, rep = p.repeat ?? Repeat.NONE;
   const t = p.transform;
+  if (w <= 0 || h <= 0) { out.fill(0, 0, n * 4); return; }
   const pix = (sx: number, sy: number, o: number, buf: Float32Array): void => {
     const xx = wrap(rep, sx, w), yy = wrap(rep, sy, h);
     if (xx < 0 || yy < 0) { buf[o] = buf[o + 1] = buf[o + 2] = buf[o + 3] = 0; return; }

@@ -415,7 +415,9 @@ export class DisplayCanvas {
     const refused = !empty && !backEmpty && d.fore_mode !== 8;
     const backDrawn = !empty && !backEmpty && !refused
       && !Region.rect(ba.left, ba.top, ba.right, ba.bottom).intersect(region).isEmpty();
-    const reqs = refused ? [] : [this.patternReq(d.back_brush, !backDrawn), this.patternReq(d.fore_brush, empty)];
+    // An empty drawing area only touches both brushes; a background that is not drawn is not read at all.
+    const reqs = refused ? [] : empty ? [this.patternReq(d.back_brush, true), this.patternReq(d.fore_brush, true)]
+      : [backDrawn ? this.patternReq(d.back_brush, false) : { image: null, touch: false }, this.patternReq(d.fore_brush, false)];
     return this.withImages(surf, reqs, box, ([back, fore]) => {
       if (empty || refused) return;
       if (backDrawn) this.drawBrush(surf, Region.rect(ba.left, ba.top, ba.right, ba.bottom).intersect(region), d.back_brush, Rop.COPY, back);

@@ -30,6 +30,11 @@ export class Region {
   static fromRects(rects: ReadonlyArray<readonly [number, number, number, number]>): Region {
     if (rects.length === 0) return new Region();
     if (rects.length === 1) return Region.rect(...rects[0]!);
+    if (rects.length > 16) {
+      // Halves joined by union: each step is linear, so many clip rectangles stay cheap.
+      const mid = rects.length >> 1;
+      return Region.fromRects(rects.slice(0, mid)).union(Region.fromRects(rects.slice(mid)));
+    }
     // Build row bands from all y edges, then the union of the x spans in each.
     const ys = new Set<number>();
     for (const [x1, y1, x2, y2] of rects) if (x1 < x2 && y1 < y2) { ys.add(y1); ys.add(y2); }

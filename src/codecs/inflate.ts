@@ -54,24 +54,35 @@ interface Huffman {
   root: number;
 }
 
-const reverseBits = (code: number, len: number): number => {
+/** Bytes with their bit order reversed. */
+const REV8 = new Uint8Array(256);
+for (let i = 0; i < 256; i++) {
   let r = 0;
-  for (let i = 0; i < len; i++) {
-    r = (r << 1) | (code & 1);
-    code >>>= 1;
-  }
-  return r;
-};
+  for (let b = 0; b < 8; b++) r |= ((i >> b) & 1) << (7 - b);
+  REV8[i] = r;
+}
+/** The low `len` bits of `code`, reversed (len <= 16). */
+const reverseBits = (code: number, len: number): number => ((REV8[code & 255] << 8) | REV8[(code >> 8) & 255]) >> (16 - len);
+
+// Scratch space for building tables, reused across calls (decoding is synchronous).
+const COUNT = new Uint16Array(16);
+const NEXT = new Uint16Array(16);
+const REV = new Uint16Array(320);
+const SUB = new Int32Array(1 << ROOT_BITS);
+/** Largest table: a full first level plus one 32-entry second level per first-level entry. */
+const MAX_TABLE = (1 << ROOT_BITS) * (1 + (1 << (15 - ROOT_BITS)));
+const scratchTables = [new Int32Array(MAX_TABLE), new Int32Array(MAX_TABLE), new Int32Array(MAX_TABLE)];
 
 /**
- * Builds a table for code lengths `lens` (canonical codes, RFC 1951 3.2.2).
+ * Builds a table for code lengths `lens` (canonical codes, RFC 1951 3.2.2),
+ * into `into` when given (reused storage) or a new array.
  * Over-subscribed sets are rejected; incomplete ones leave empty entries
  * (length 0), which the decoder rejects when met, so the one-code distance
  * trees that deflate allows still work.
  */
-function buildTable(lens: Uint8Array, what: string): Huffman {
+function buildTable(lens: Uint8Array, what: string, into?: Int32Array): Huffman {
   const n = lens.length;
-  const count = new Uint16Array(16);
+  const count = COUNT.fill(0);
   let maxLen = 0;
   for (let i = 0; i < n; i++) {
     count[lens[i]]++;
@@ -83,13 +94,13 @@ function buildTable(lens: Uint8Array, what: string): Huffman {
     left = (left << 1) - count[len];
     if (left < 0) corrupt(`inflate: ${what} code is over-subscribed`);
   }
-  const next = new Uint16Array(16);
+  const next = NEXT;
   for (let len = 1, code = 0; len <= 15; len++) {
     code = (code + count[len - 1]) << 1;
     next[len] = code;
   }
   // reversed codes, as the bit reader sees them (least significant bit first)
-  const rev = new Uint16Array(n);
+  const rev = REV;
   for (let sym = 0; sym < n; sym++) if (lens[sym]) rev[sym] = reverseBits(next[lens[sym]]++, lens[sym]);
 
   const root = Math.min(ROOT_BITS, Math.max(maxLen, 1));
@@ -98,17 +109,17 @@ function buildTable(lens: Uint8Array, what: string): Huffman {
   const subBits = maxLen > root ? maxLen - root : 0;
   // one second-level table per first-level prefix shared by longer codes
   let size = rootSize;
-  const sub = subBits ? new Int32Array(rootSize).fill(-1) : undefined;
-  if (sub) {
+  if (subBits) {
+    SUB.fill(-1, 0, rootSize);
     for (let sym = 0; sym < n; sym++) {
-      if (lens[sym] > root && sub[rev[sym] & rootMask] < 0) {
-        sub[rev[sym] & rootMask] = size;
+      if (lens[sym] > root && SUB[rev[sym] & rootMask] < 0) {
+        SUB[rev[sym] & rootMask] = size;
         size += 1 << subBits;
       }
     }
   }
-  const t = new Int32Array(size);
-  if (sub) for (let p = 0; p < rootSize; p++) if (sub[p] >= 0) t[p] = (sub[p] << 8) | LINK | subBits;
+  const t = into ? into.fill(0, 0, size) : new Int32Array(size);
+  if (subBits) for (let p = 0; p < rootSize; p++) if (SUB[p] >= 0) t[p] = (SUB[p] << 8) | LINK | subBits;
   for (let sym = 0; sym < n; sym++) {
     const len = lens[sym];
     if (!len) continue;
@@ -117,8 +128,8 @@ function buildTable(lens: Uint8Array, what: string): Huffman {
     if (len <= root) {
       for (let i = r; i < rootSize; i += 1 << len) t[i] = entry;
     } else {
-      const base = (sub as Int32Array)[r & rootMask];
-      for (let i = r >>> root; i < 1 << subBits; i += 1 << (len - root)) t[base + i] = entry;
+      const base = SUB[r & rootMask];
+      for (let i = r >> root; i < 1 << subBits; i += 1 << (len - root)) t[base + i] = entry;
     }
   }
   return { t, root };
@@ -212,7 +223,7 @@ function dynamicTables(s: State): [Huffman, Huffman] {
   if (hlit > 286 || hdist > 30) corrupt('inflate: too many length or distance codes');
   const clLens = new Uint8Array(19);
   for (let i = 0; i < hclen; i++) clLens[CL_ORDER[i]] = bits(s, 3);
-  const cl = buildTable(clLens, 'code-length');
+  const cl = buildTable(clLens, 'code-length', scratchTables[2]);
   const total = hlit + hdist;
   const lens = new Uint8Array(total);
   for (let i = 0; i < total;) {
@@ -237,7 +248,7 @@ function dynamicTables(s: State): [Huffman, Huffman] {
     i += rep;
   }
   if (lens[256] === 0) corrupt('inflate: block has no end-of-block code');
-  return [buildTable(lens.subarray(0, hlit), 'literal/length'), buildTable(lens.subarray(hlit), 'distance')];
+  return [buildTable(lens.subarray(0, hlit), 'literal/length', scratchTables[0]), buildTable(lens.subarray(hlit), 'distance', scratchTables[1])];
 }
 
 /** Decodes the symbols of one Huffman block, up to its end-of-block code. */
@@ -257,10 +268,14 @@ function inflateBlock(s: State, lit: Huffman, dist: Huffman): void {
   const litMask = (1 << litRoot) - 1;
   const distMask = (1 << distRoot) - 1;
   for (;;) {
-    while (bitCnt < 15) {
-      if (pos < inLen) bitBuf |= data[pos] << bitCnt;
-      pos++;
-      bitCnt += 8;
+    if (bitCnt < 15) {
+      // consumed bits past the end are caught here, before the next refill (and at the block's end)
+      if (pos > inLen && (pos - inLen) * 8 > bitCnt) truncated();
+      do {
+        if (pos < inLen) bitBuf |= data[pos] << bitCnt;
+        pos++;
+        bitCnt += 8;
+      } while (bitCnt < 15);
     }
     let e = lt[bitBuf & litMask];
     if (e & LINK) e = lt[(e >> 8) + ((bitBuf >> litRoot) & ((1 << (e & 15)) - 1))];
@@ -268,7 +283,6 @@ function inflateBlock(s: State, lit: Huffman, dist: Huffman): void {
     if (cl === 0) corrupt('inflate: invalid literal/length code');
     bitBuf >>= cl;
     bitCnt -= cl;
-    if (pos > inLen && (pos - inLen) * 8 > bitCnt) truncated();
     const sym = e >> 8;
     if (sym < 256) {
       if (op >= outCap) {
@@ -280,7 +294,10 @@ function inflateBlock(s: State, lit: Huffman, dist: Huffman): void {
       out[op++] = sym;
       continue;
     }
-    if (sym === 256) break;
+    if (sym === 256) {
+      if (pos > inLen && (pos - inLen) * 8 > bitCnt) truncated();
+      break;
+    }
     const li = sym - 257;
     if (li >= 29) corrupt('inflate: invalid length symbol');
     let len = LEN_BASE[li];

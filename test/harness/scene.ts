@@ -52,6 +52,9 @@ export async function settledRoot(x: XDisplay, gapMs = 400, tries = 20): Promise
   throw new Error('the X screen never stopped changing');
 }
 
+/** Where the photo window's picture lies on the screen (ImageMagick `display` at +40+420, 360x260 photo, 1-pixel inner border allowance). */
+export const PHOTO_RECT = { left: 38, top: 418, right: 40 + 360 + 6, bottom: 420 + 260 + 6 };
+
 /** Starts the scene's clients on `x` and moves windows around; resolves once they are mapped. */
 export async function startScene(x: XDisplay): Promise<void> {
   const photo = join(x.dir, 'photo.png');

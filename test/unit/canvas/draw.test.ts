@@ -357,3 +357,51 @@ test('stream frames: nearest scaling, bottom-up frames, clip rectangles', () => 
   assert.deepEqual(px(c).slice(0, 2), [0xff000001, 0xff000001]);
   assert.equal(errCode(() => c.drawStreamFrame(0, frame, 3, 1, R(0, 0, 1, 1), null, true)), ErrorCode.INCONSISTENT);
 });
+
+test('draw_composite: separable blend modes, a disjoint operator and component alpha', () => {
+  const argbImg = (word: number) => ({ descriptor: { id: 0n, type: 0, flags: 0, width: 1, height: 1 },
+    bitmap: { format: 9, flags: 4, x: 1, y: 1, stride: 4, palette: null, data: Uint8Array.of(word & 255, (word >>> 8) & 255, (word >>> 16) & 255, word >>> 24) } });
+  const run = (flags: number, src: unknown, dest: number, o: { mask?: unknown; setup?: (c: DisplayCanvas) => void } = {}) => {
+    const c = canvasWith(1, 1, dest, SURFACE_FMT.ARGB);
+    o.setup?.(c);
+    c.apply(composite(flags, src, { mask: o.mask }));
+    return px(c)[0];
+  };
+  // MULTIPLY, both opaque: channel products d*s/255 with pixman rounding: 40*80 -> 20, 80*80 -> 40, c0*80 -> 60.
+  assert.equal(run(0x30, argbImg(0xff808080), 0xff4080c0), 0xff204060);
+  // SCREEN: s + d - s*d: (0x80, 0x40) -> 160 = a0, (0x80, 0x80) -> c0, (0x80, 0xc0) -> e0.
+  assert.equal(run(0x31, argbImg(0xff808080), 0xff4080c0), 0xffa0c0e0);
+  // DISJOINT_OVER (float): s + d * min(1, (1 - sa) / da) = OVER here: red 0x80, blue 255 * 127/255 -> 127.
+  assert.equal(run(0x13, argbImg(0x80800000), 0xff0000ff), 0xff80007f);
+  // Component-alpha OVER: white through mask (80, ff, 80, 00) over opaque black -> (ff, ff, 80, 00).
+  assert.equal(run(3 | (1 << 19) | (1 << 18), rgb32Image(1, 1, [0x00ffffff]), 0xff000000, {
+    mask: surfaceRef(1),
+    setup: (c) => {
+      c.apply({ name: 'surface_create', body: { surface_id: 1, width: 1, height: 1, format: SURFACE_FMT.ARGB, flags: 0 } });
+      setPx(c, [0x80ff8000], 1);
+    },
+  }), 0xffff8000);
+});
+
+test('16_565 surfaces: six green bits; transparent keys compare 16-bit values', () => {
+  const c = canvasWith(3, 1, 0, SURFACE_FMT.RGB565);
+  c.apply(fill(R(0, 0, 1, 1), solid(0xf800)));
+  c.apply(fill(R(1, 0, 2, 1), solid(0x07e0)));
+  c.apply(fill(R(2, 0, 3, 1), solid(0x0020)));
+  // g = 1 of 6 bits -> 1 << 2 | 1 >> 4 = 4
+  assert.deepEqual(px(c), [0xffff0000, 0xff00ff00, 0xff000400]);
+  const t = canvasWith(2, 1, 0, SURFACE_FMT.RGB555);
+  setPx(t, [0xff080808, 0xff080808]);
+  // Key 0x00ff0000 is 0x7c00 in x1r5g5b5; an image pixel 0x00f80000 packs to the same value and is skipped.
+  t.apply({ name: 'draw_transparent', body: { base: base(R(0, 0, 2, 1)), data: {
+    src_bitmap: rgb32Image(2, 1, [0x00f80000, 0x000000ff]), src_area: R(0, 0, 2, 1), src_color: 0, true_color: 0x00ff0000 } } });
+  assert.deepEqual(px(t), [0xff080808, 0xff0000ff]);
+});
+
+test('draw_alpha_blend scaled (always nearest) and INVAL_LIST with an unknown resource type', () => {
+  const c = canvasWith(2, 1, 0);
+  c.apply({ name: 'draw_alpha_blend', body: { base: base(R(0, 0, 2, 1)), data: { alpha_flags: 0, alpha: 255,
+    src_bitmap: rgb32Image(1, 1, [0x00123456]), src_area: R(0, 0, 1, 1) } } });
+  assert.deepEqual(px(c), [0x00123456, 0x00123456]);
+  assert.equal(errCode(() => c.apply({ name: 'inval_list', body: { count: 1, resources: [{ type: 2, id: 1n }] } })), ErrorCode.INCONSISTENT);
+});

@@ -59,3 +59,13 @@ test('fromBits builds the set bits at an offset, merging equal rows', () => {
   assert.deepEqual(pixels(r), new Set(['11,5', '12,5', '11,6', '12,6', '10,7', '13,7']));
   assert.equal(r.bands.length, 2);
 });
+
+test('many clip rectangles: union stays correct and fast', () => {
+  const rects: Array<[number, number, number, number]> = [];
+  for (let i = 0; i < 20000; i++) rects.push([(i * 7) % 500, (i * 13) % 400, (i * 7) % 500 + 3, (i * 13) % 400 + 2]);
+  const t0 = Date.now();
+  const r = Region.fromRects(rects);
+  assert.ok(Date.now() - t0 < 5000, 'union of 20000 rectangles took too long');
+  for (const [x1, y1] of rects.slice(0, 200)) assert.ok(r.contains(x1, y1) && r.contains(x1 + 2, y1 + 1));
+  assert.ok(!r.contains(-1, 0));
+});
