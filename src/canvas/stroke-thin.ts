@@ -174,6 +174,14 @@ export function drawThinPolyline(
   if (n < 2 || width <= 0 || height <= 0) return;
   const xmax = width - 1;
   const ymax = height - 1;
+  // The clip keeps lines inside the canvas, except when coordinates are so
+  // large that its 32-bit arithmetic overflowed; then stray pixels are cut.
+  const clipped: RowSink = (y, x0, x1) => {
+    if (y < 0 || y > ymax) return;
+    if (x0 < 0) x0 = 0;
+    if (x1 > width) x1 = width;
+    if (x0 < x1) sink(y, x0, x1);
+  };
   let x2 = xs[0]!;
   let y2 = ys[0]!;
   let oc2 = outcode(x2, y2, xmax, ymax);
@@ -219,7 +227,7 @@ export function drawThinPolyline(
         e = (e + ((Math.imul(cmin, e2) + Math.imul((cmaj - cmin) | 0, e1)) | 0)) | 0;
       }
     }
-    walkSegment(sx1, sy1, length, xMajor, sx, sy, e, e1, e2, sink);
+    walkSegment(sx1, sy1, length, xMajor, sx, sy, e, e1, e2, clipped);
   }
 }
 

@@ -71,7 +71,11 @@ const REV = new Uint16Array(320);
 const SUB = new Int32Array(1 << ROOT_BITS);
 /** Largest table: a full first level plus one 32-entry second level per first-level entry. */
 const MAX_TABLE = (1 << ROOT_BITS) * (1 + (1 << (15 - ROOT_BITS)));
-const scratchTables = [new Int32Array(MAX_TABLE), new Int32Array(MAX_TABLE), new Int32Array(MAX_TABLE)];
+/** Tables of dynamic blocks (literal/length, distance, code-length), allocated on first use. */
+let scratchTables: Int32Array[] | undefined;
+function dynamicScratch(): Int32Array[] {
+  return (scratchTables ??= [new Int32Array(MAX_TABLE), new Int32Array(MAX_TABLE), new Int32Array(1 << 7)]);
+}
 
 /**
  * Builds a table for code lengths `lens` (canonical codes, RFC 1951 3.2.2),
@@ -223,7 +227,8 @@ function dynamicTables(s: State): [Huffman, Huffman] {
   if (hlit > 286 || hdist > 30) corrupt('inflate: too many length or distance codes');
   const clLens = new Uint8Array(19);
   for (let i = 0; i < hclen; i++) clLens[CL_ORDER[i]] = bits(s, 3);
-  const cl = buildTable(clLens, 'code-length', scratchTables[2]);
+  const scratch = dynamicScratch();
+  const cl = buildTable(clLens, 'code-length', scratch[2]);
   const total = hlit + hdist;
   const lens = new Uint8Array(total);
   for (let i = 0; i < total;) {
@@ -248,7 +253,7 @@ function dynamicTables(s: State): [Huffman, Huffman] {
     i += rep;
   }
   if (lens[256] === 0) corrupt('inflate: block has no end-of-block code');
-  return [buildTable(lens.subarray(0, hlit), 'literal/length', scratchTables[0]), buildTable(lens.subarray(hlit), 'distance', scratchTables[1])];
+  return [buildTable(lens.subarray(0, hlit), 'literal/length', scratch[0]), buildTable(lens.subarray(hlit), 'distance', scratch[1])];
 }
 
 /** Decodes the symbols of one Huffman block, up to its end-of-block code. */

@@ -27,13 +27,13 @@ function fix13(x: number): number {
   return Math.floor(x * (1 << SLOW_BITS) + 0.5);
 }
 
-// cos(k*pi/16) scaled by sqrt(2): the rotation constants of the LLM butterfly.
+/** sqrt(2) * cos(k*pi/16), the scale of DCT basis k. */
 const C = (k: number): number => Math.SQRT2 * Math.cos((k * Math.PI) / 16);
 
 /*
- * The eight odd-part constants are sums of the rotation terms. They are written as
- * their decimal values (to 9 places, how the factorisation is usually tabulated)
- * because the fixed-point integers must be rounded from exactly those.
+ * The LLM rotation constants (sqrt(2) times cosines, and sums of them), written as
+ * 9-decimal values, how the factorisation is tabulated: the fixed-point integers must be
+ * rounded from exactly those numbers.
  */
 const K_0_298631336 = fix13(0.298631336);
 const K_0_390180644 = fix13(0.390180644);
@@ -235,14 +235,19 @@ const K_2_613125930 = Math.floor(2.61312593 * (1 << FAST_BITS) + 0.5);
  */
 export function ifastMultipliers(quantNatural: Uint16Array): Int32Array {
   const m = new Int32Array(64);
-  for (let i = 0; i < 64; i++) {
-    const r = i >> 3, c = i & 7;
-    const sr = r === 0 ? 1 : C(r), sc = c === 0 ? 1 : C(c);
-    const scale = Math.round(sr * sc * 16384);
-    m[i] = Math.floor((quantNatural[i] * scale + 2048) / 4096);
-  }
+  for (let i = 0; i < 64; i++) m[i] = Math.floor((quantNatural[i] * AAN_SCALES[i] + 2048) / 4096);
   return m;
 }
+
+/** The AAN output scales of ifastMultipliers, held to 14 bits. */
+const AAN_SCALES: Int32Array = (() => {
+  const t = new Int32Array(64);
+  for (let i = 0; i < 64; i++) {
+    const r = i >> 3, c = i & 7;
+    t[i] = Math.round((r === 0 ? 1 : C(r)) * (c === 0 ? 1 : C(c)) * 16384);
+  }
+  return t;
+})();
 
 /** (x * k) >> 8 with libjpeg's truncation toward minus infinity. */
 function mulFast(x: number, k: number): number {
@@ -364,14 +369,6 @@ export function idctIfast4(blk: Int32Array, out: Uint8Array, off: number, stride
     out[off + 5] = RANGE_LIMIT[(((e2 - o5) >> 5) + 512) & 1023];
     out[off + 4] = RANGE_LIMIT[(((e3 + o4) >> 5) + 512) & 1023];
     out[off + 3] = RANGE_LIMIT[(((e3 - o4) >> 5) + 512) & 1023];
-  }
-}
-
-/** Fills an 8x8 block with one value (a block whose only non-zero coefficient is DC). */
-export function fillBlock(out: Uint8Array, off: number, stride: number, v: number): void {
-  for (let r = 0; r < 8; r++, off += stride) {
-    out[off] = v; out[off + 1] = v; out[off + 2] = v; out[off + 3] = v;
-    out[off + 4] = v; out[off + 5] = v; out[off + 6] = v; out[off + 7] = v;
   }
 }
 

@@ -29,6 +29,7 @@ test('eyeos display vectors render exactly', async (t) => {
   const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
   assert.ok(files.length > 0, 'no vectors in the folder');
   const { decoders, missing } = await loadDecoders();
+  let changed = 0; // pixels the vectors change: proves the comparison can fail
   for (const f of files) {
     await t.test(f, async (st) => {
       const v = JSON.parse(readFileSync(join(dir, f), 'utf8')) as Vector;
@@ -38,6 +39,7 @@ test('eyeos display vectors render exactly', async (t) => {
       const origin = pngFromDataUrl(v.origin), expected = pngFromDataUrl(v.expected);
       assert.equal(origin.width, expected.width);
       assert.equal(origin.height, expected.height);
+      for (let i = 0; i < origin.rgba.length; i++) if (origin.rgba[i] !== expected.rgba[i] && (i & 3) !== 3) { changed++; }
       const sid = (msg.body as { base: { surface_id: number } }).base.surface_id;
       const canvas = new DisplayCanvas({ decoders });
       canvas.apply({ name: 'surface_create', body: { surface_id: sid, width: origin.width, height: origin.height, format: SURFACE_FMT.XRGB, flags: 1 } });
@@ -70,4 +72,5 @@ test('eyeos display vectors render exactly', async (t) => {
       assert.equal(bad, 0, `${f}: ${bad} pixels differ${at}`);
     });
   }
+  assert.ok(changed > 0, 'no vector changes any pixel');
 });
