@@ -11,6 +11,7 @@ type Bench = { name: string; load: () => Promise<{ default: () => Promise<void> 
 const benches: Bench[] = [
   { name: 'protocol', load: () => import('./protocol.js') },
   { name: 'quic', load: () => import('./quic.js') },
+  { name: 'lz', load: () => import('./lz.js') },
   { name: 'screenshot', load: () => import('./screenshot.js') },
 ];
 

@@ -8,7 +8,8 @@
  *   the nearer chroma sample 3/4 and the farther 1/4, with alternating rounding biases
  *   so errors do not all lean one way; edges repeat their last sample. For 2x2
  *   subsampling the vertical pass runs first and both passes round once, together.
- *   Components narrower than 3 samples, and ratios other than 1 or 2, are repeated.
+ *   Ratios other than 1 or 2, and a halved width on components narrower than 3
+ *   samples, are repeated instead (libjpeg-turbo's choices).
  *
  * Colour conversion is JFIF's, in 16-bit fixed point, exactly as libjpeg rounds it.
  */

@@ -10,7 +10,7 @@ function corrupt(message: string): never {
 }
 
 /** Bits looked at by the one-step table lookups. */
-export const LOOKAHEAD = 11;
+export const LOOKAHEAD = 9;
 
 export interface HuffmanTable {
   /** Indexed by the next 9 bits: (code length << 8) | symbol, or 0 when the code is longer. */

@@ -21,7 +21,9 @@ import { decodeScan, type ScanCodec } from './jpeg-scan.js';
 import { dcOnlyIfast, dcOnlyIslow, idctIfast, idctIfast4, idctIslow, idctIslow4, ifastMultipliers } from './jpeg-idct.js';
 import { renderPixels } from './jpeg-color.js';
 
-export { browserJpegDecoder } from './jpeg-browser.js';
+import { browserJpegDecoder } from './jpeg-browser.js';
+
+export { browserJpegDecoder };
 
 /** libjpeg's integer IDCTs: 'islow' = JDCT_ISLOW (default), 'ifast' = JDCT_IFAST. */
 export type JpegDctMethod = 'islow' | 'ifast';
@@ -201,3 +203,13 @@ export function createPureJpegDecoder(options: JpegOptions = JPEG_IMAGE_OPTIONS)
 export const pureJpegDecoder: JpegDecoder = Object.freeze({
   decode: (data: Uint8Array): DecodedImage => decodeJpeg(data, JPEG_IMAGE_OPTIONS),
 });
+
+/**
+ * The decoder a client should use for one purpose (one per MJPEG stream): the browser's
+ * own where there is one (several times faster; pixels within a few levels of
+ * spice-gtk's), else the pure decoder with `options` (spice-gtk's exact pixels).
+ */
+export function createJpegDecoder(options: JpegOptions & { preferBrowser?: boolean } = JPEG_IMAGE_OPTIONS): JpegDecoder {
+  const { preferBrowser = true, ...rest } = options;
+  return (preferBrowser ? browserJpegDecoder(rest) : undefined) ?? createPureJpegDecoder(rest);
+}

@@ -18,7 +18,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  browserJpegDecoder, createPureJpegDecoder, decodeJpeg, JPEG_IMAGE_OPTIONS, MJPEG_FRAME_OPTIONS, pureJpegDecoder,
+  browserJpegDecoder, createJpegDecoder, createPureJpegDecoder, decodeJpeg, JPEG_IMAGE_OPTIONS, MJPEG_FRAME_OPTIONS, pureJpegDecoder,
   type JpegOptions,
 } from '../../../src/codecs/jpeg.js';
 import type { DecodedImage } from '../../../src/codecs/types.js';
@@ -146,7 +146,7 @@ function assertSameAsDjpeg(img: DecodedImage, ref: Pnm, label: string): void {
     const q = i * ref.channels;
     const want = (0xff000000 | (ref.data[q] << 16) | (ref.data[q + o] << 8) | ref.data[q + 2 * o]) >>> 0;
     if (img.pixels[i] !== want) {
-      assert.fail(`${label}: pixel (${i % n % ref.width},${Math.floor(i / ref.width)}) is 0x${img.pixels[i].toString(16)}, djpeg gives 0x${want.toString(16)}`);
+      assert.fail(`${label}: pixel (${i % ref.width},${Math.floor(i / ref.width)}) is 0x${img.pixels[i].toString(16)}, djpeg gives 0x${want.toString(16)}`);
     }
   }
 }
@@ -204,9 +204,14 @@ test('MJPEG frames without Huffman tables: standard tables, and a stream decoder
   assert.deepEqual((dec.decode(noDqt) as DecodedImage).pixels, first.pixels);
 });
 
-test('pureJpegDecoder is decodeJpeg with image settings', () => {
+test('pureJpegDecoder and createJpegDecoder (in Node) are decodeJpeg with image settings', () => {
   const g = GOLDEN.find((x) => !x.mjpeg)!;
   assert.deepEqual((pureJpegDecoder.decode(g.data) as DecodedImage).pixels, decodeJpeg(g.data).pixels);
+  const auto = createJpegDecoder().decode(g.data);
+  assert.ok(!(auto instanceof Promise), 'no browser decoder in Node: the pure one answers synchronously');
+  assert.deepEqual(auto.pixels, decodeJpeg(g.data).pixels);
+  const f = GOLDEN.find((x) => x.mjpeg)!;
+  assert.deepEqual((createJpegDecoder(MJPEG_FRAME_OPTIONS).decode(f.data) as DecodedImage).pixels, decodeJpeg(f.data, MJPEG_FRAME_OPTIONS).pixels);
   // and the two settings really differ on this image
   assert.notDeepEqual(decodeJpeg(g.data, MJPEG_FRAME_OPTIONS).pixels, decodeJpeg(g.data).pixels);
 });
@@ -477,10 +482,12 @@ test('browserJpegDecoder: absent in Node, and converts a browser bitmap when pre
   try {
     const dec = browserJpegDecoder();
     assert.ok(dec);
+    assert.ok(createJpegDecoder().decode(IMAGE.data) instanceof Promise, 'createJpegDecoder prefers the browser decoder');
+    assert.ok(!(createJpegDecoder({ preferBrowser: false }).decode(IMAGE.data) instanceof Promise));
     const img = await dec.decode(IMAGE.data);
     assert.equal(img.format, 'xrgb');
     assert.deepEqual(img.pixels, decodeJpeg(IMAGE.data).pixels);
-    assert.equal(closed, 1);
+    assert.equal(closed, 2);
     const small = browserJpegDecoder({ maxPixels: 100 })!;
     await assert.rejects(Promise.resolve().then(() => small.decode(IMAGE.data)), (e: unknown) => e instanceof SpiceError && e.code === ErrorCode.LIMIT);
     await assert.rejects(Promise.resolve().then(() => dec.decode(IMAGE.data.subarray(0, 100))), (e: unknown) => e instanceof SpiceError && e.code === ErrorCode.CORRUPT_IMAGE);
