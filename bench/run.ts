@@ -12,6 +12,7 @@ const benches: Bench[] = [
   { name: 'protocol', load: () => import('./protocol.js') },
   { name: 'quic', load: () => import('./quic.js') },
   { name: 'lz', load: () => import('./lz.js') },
+  { name: 'jpeg', load: () => import('./jpeg.js') },
   { name: 'screenshot', load: () => import('./screenshot.js') },
 ];
 

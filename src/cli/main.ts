@@ -4,18 +4,16 @@
 import { readFileSync } from 'node:fs';
 import { isSpiceError } from '../protocol/errors.js';
 import { Exit, exitCodeFor } from './exit-codes.js';
-import { probeCommand } from './commands/probe.js';
-import { screenshotCommand } from './commands/screenshot.js';
-import { typeCommand, sendKeysCommand, mouseCommand } from './commands/input.js';
 
 type Command = (argv: string[], out: (s: string) => void) => Promise<number>;
 
-const commands: Record<string, { run: Command; summary: string }> = {
-  probe: { run: probeCommand, summary: 'connect, link every channel, print what the server offers' },
-  screenshot: { run: screenshotCommand, summary: 'save the remote screen as PNG or PPM' },
-  type: { run: typeCommand, summary: 'type text on the remote keyboard (US layout)' },
-  'send-keys': { run: sendKeysCommand, summary: 'press key combinations (ctrl+alt+Delete ...)' },
-  mouse: { run: mouseCommand, summary: 'move the pointer, click, scroll' },
+// Commands load on demand: start-up time is part of every command's run time.
+const commands: Record<string, { run: () => Promise<Command>; summary: string }> = {
+  probe: { run: async () => (await import('./commands/probe.js')).probeCommand, summary: 'connect, link every channel, print what the server offers' },
+  screenshot: { run: async () => (await import('./commands/screenshot.js')).screenshotCommand, summary: 'save the remote screen as PNG or PPM' },
+  type: { run: async () => (await import('./commands/input.js')).typeCommand, summary: 'type text on the remote keyboard (US layout)' },
+  'send-keys': { run: async () => (await import('./commands/input.js')).sendKeysCommand, summary: 'press key combinations (ctrl+alt+Delete ...)' },
+  mouse: { run: async () => (await import('./commands/input.js')).mouseCommand, summary: 'move the pointer, click, scroll' },
 };
 
 function version(): string {
@@ -53,7 +51,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
   const c = commands[cmd];
   if (!c) { err(`spice-ts: unknown command '${cmd}'\n\n${usage()}`); return Exit.USAGE; }
   try {
-    return await c.run(rest, out);
+    return await (await c.run())(rest, out);
   } catch (e) {
     if (isSpiceError(e)) {
       err(`spice-ts ${cmd}: ${e.message}\n`);

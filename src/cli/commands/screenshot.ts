@@ -19,7 +19,8 @@ Connects, waits until the display has settled, writes the screen to FILE
 options:
   -o, --output FILE    where to write (PNG or PPM, by extension)
   --monitor N          only monitor N (0-based), as the server lays monitors out
-  --settle S           quiet period after the last drawing, seconds (default 0.2)
+  --settle S           quiet period after the last drawing, seconds (default 0.05);
+                       a screen that never stops changing is taken after 1 s
 ${CONNECT_HELP}
 `;
 
@@ -38,7 +39,7 @@ export async function screenshotCommand(argv: string[], out: (s: string) => void
   if (monitor !== undefined && !(Number.isInteger(monitor) && monitor >= 0)) {
     throw new SpiceError(ErrorCode.BAD_ARGUMENT, `--monitor needs a monitor number (0, 1, ...), got '${String(p.options.monitor)}'`);
   }
-  const settleMs = seconds(p.options.settle, 'settle', 0.2);
+  const settleMs = seconds(p.options.settle, 'settle', 0.05);
   const { target, options } = await connectOptions(p);
   const deadline = Date.now() + (options.timeoutMs ?? 10000);
   const session = await connect(target, { ...options, channels: ['display'], mouseMode: 'keep' });
@@ -66,9 +67,15 @@ export async function capture(
       offs.forEach((f) => f());
       if (err) reject(err); else resolve();
     };
+    // After MARK: a quiet period, but never longer than `busyMs` in all
+    // (a video or a clock would otherwise hold the picture back forever).
+    let markedAt = 0;
+    const busyMs = Math.max(1000, o.settleMs * 4);
     const arm = () => {
       clearTimeout(quiet);
-      quiet = setTimeout(() => finish(), o.settleMs);
+      markedAt ||= Date.now();
+      const left = markedAt + busyMs - Date.now();
+      quiet = setTimeout(() => finish(), Math.max(0, Math.min(o.settleMs, left)));
     };
     const limit = setTimeout(() => {
       const d = session.displays.get(displayId);

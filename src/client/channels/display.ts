@@ -13,6 +13,7 @@ import type { ServerMessage } from '../../protocol/schema/channels.js';
 import type { SpiceChannel } from '../../channel/channel.js';
 import type { Transport } from '../../transports/transport.js';
 import type { DecodedImage } from '../../codecs/types.js';
+import { createPureJpegDecoder, MJPEG_FRAME_OPTIONS, type JpegDecoder } from '../../codecs/jpeg.js';
 import { DisplayCanvas, ImageCache, PaletteCache, type Clip, type ImageDecoders, type Surface } from '../../canvas/index.js';
 import { displayInitBody, DISPLAY_INIT_DEFAULTS } from '../defaults.js';
 import { ChannelClient, type HandlerTable, type SessionLink } from './base.js';
@@ -28,6 +29,12 @@ export interface DisplayClientOptions {
   pixmapCacheSize?: number;
   /** GLZ window announced to the server, pixels; 0 makes the server use LZ instead of GLZ. */
   glzWindowSize?: number;
+  /**
+   * A decoder per MJPEG stream (it may keep tables from frame to frame).
+   * Default: spice-ts's own, with spice-gtk's MJPEG settings (fast IDCT, no
+   * fancy upsampling), so frames are pixel-identical to spice-gtk's.
+   */
+  streamDecoder?: () => JpegDecoder;
   /** Ask the server for this image compression (needs its PREF_COMPRESSION cap). */
   preferredCompression?: 'off' | 'auto_glz' | 'auto_lz' | 'quic' | 'glz' | 'lz' | 'lz4';
 }
@@ -51,6 +58,7 @@ export type DisplayEvent =
 interface Stream {
   create: StreamCreate;
   clip: StreamCreate['clip'];
+  decoder: JpegDecoder;
 }
 
 export class DisplayClient extends ChannelClient {
@@ -131,7 +139,8 @@ export class DisplayClient extends ChannelClient {
       if (b.codec_type !== VideoCodecType.MJPEG) {
         throw new SpiceError(ErrorCode.UNSUPPORTED, `video codec ${enumName(VideoCodecType, b.codec_type)} is not supported (only MJPEG was offered)`);
       }
-      this.streams.set(b.id, { create: b, clip: b.clip });
+      const decoder = this.opts.streamDecoder?.() ?? createPureJpegDecoder(MJPEG_FRAME_OPTIONS);
+      this.streams.set(b.id, { create: b, clip: b.clip, decoder });
     },
     stream_clip: (b) => {
       const s = this.streams.get(b.id);
@@ -156,8 +165,6 @@ export class DisplayClient extends ChannelClient {
   private frame(id: number, data: Uint8Array, sized?: { width: number; height: number; dest: Rect }): void | Promise<void> {
     const s = this.streams.get(id);
     if (!s) throw new SpiceError(ErrorCode.INCONSISTENT, `frame for stream ${id}, which does not exist`);
-    const jpeg = this.shared.decoders.jpeg;
-    if (!jpeg) throw new SpiceError(ErrorCode.UNSUPPORTED, 'no JPEG decoder for MJPEG stream frames');
     const draw = (img: DecodedImage) => {
       const c = s.create;
       this.canvas.drawStreamFrame(
@@ -166,7 +173,7 @@ export class DisplayClient extends ChannelClient {
         sized?.dest ?? c.dest, s.clip as Clip, (c.flags & StreamFlags.TOP_DOWN) !== 0,
       );
     };
-    const r = jpeg(data);
+    const r = s.decoder.decode(data);
     if (r instanceof Promise) return r.then(draw);
     draw(r);
   }

@@ -482,7 +482,9 @@ test('browserJpegDecoder: absent in Node, and converts a browser bitmap when pre
   try {
     const dec = browserJpegDecoder();
     assert.ok(dec);
-    assert.ok(createJpegDecoder().decode(IMAGE.data) instanceof Promise, 'createJpegDecoder prefers the browser decoder');
+    const viaAuto = createJpegDecoder().decode(IMAGE.data);
+    assert.ok(viaAuto instanceof Promise, 'createJpegDecoder prefers the browser decoder');
+    await viaAuto;
     assert.ok(!(createJpegDecoder({ preferBrowser: false }).decode(IMAGE.data) instanceof Promise));
     const img = await dec.decode(IMAGE.data);
     assert.equal(img.format, 'xrgb');
