@@ -99,6 +99,12 @@ export class SpiceSession extends Emitter<SessionEvents> implements SessionLink 
     await Promise.all([...this.clients].map((c) => c.idle()));
   }
 
+  /** Closes this session (if still open) and connects again with the same options. */
+  async reconnect(): Promise<SpiceSession> {
+    this.close();
+    return SpiceSession.connect(this.opts);
+  }
+
   close(): void {
     if (this.ended) return;
     this.ended = true;
