@@ -25,17 +25,10 @@ import { join } from 'node:path';
 import { decodeJpeg, JPEG_IMAGE_OPTIONS, MJPEG_FRAME_OPTIONS } from '../src/codecs/jpeg.js';
 import { decodeMessage } from '../src/protocol/messages.js';
 import { loadGolden } from '../test/helpers/golden.js';
+import { imagesIn } from '../test/helpers/golden.js';
 
 interface Jpeg { data: Uint8Array; width: number; height: number }
 interface BenchSet { label: string; mjpeg: boolean; images: Jpeg[] }
-
-function* imagesIn(v: unknown): Generator<Record<string, any>> {
-  if (v && typeof v === 'object' && !(v instanceof Uint8Array)) {
-    const o = v as Record<string, any>;
-    if (o.descriptor && typeof o.descriptor.type === 'number') yield o;
-    for (const x of Object.values(o)) yield* imagesIn(x);
-  }
-}
 
 function goldenSets(): BenchSet[] {
   const images: Jpeg[] = [];

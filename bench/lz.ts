@@ -14,16 +14,9 @@ import { decodeLz } from '../src/codecs/lz.js';
 import { GlzDictionary } from '../src/codecs/glz.js';
 import { inflateZlib } from '../src/codecs/inflate.js';
 import { goldenFiles, loadGolden } from '../test/helpers/golden.js';
+import { imagesIn } from '../test/helpers/golden.js';
 
 const HTML5_LZ = '/usr/share/spice-html5/lz.js';
-
-function* imagesIn(v: unknown): Generator<Record<string, any>> {
-  if (v && typeof v === 'object' && !(v instanceof Uint8Array)) {
-    const o = v as Record<string, any>;
-    if (o.descriptor && typeof o.descriptor.type === 'number') yield o;
-    for (const x of Object.values(o)) yield* imagesIn(x);
-  }
-}
 
 /** Runs `fn` repeatedly for about `seconds`; returns seconds per run. */
 function timeIt(fn: () => void, seconds = 1.2): number {

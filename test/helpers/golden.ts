@@ -116,3 +116,17 @@ export function loadGolden(name: string): GoldenSession {
   }
   return { name: fx.name, description: fx.description ?? '', connections };
 }
+
+/**
+ * Every SPICE image (anything with an image descriptor) inside a decoded
+ * message body, depth first, in wire order.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function* imagesIn(v: unknown): Generator<Record<string, any>> {
+  if (v && typeof v === 'object' && !(v instanceof Uint8Array)) {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    const o = v as Record<string, any>;
+    if (o.descriptor && typeof o.descriptor.type === 'number') yield o;
+    for (const x of Object.values(o)) yield* imagesIn(x);
+  }
+}

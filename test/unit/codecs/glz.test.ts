@@ -14,28 +14,11 @@ import { LZ_MAGIC, LZ_VERSION, LzImageType } from '../../../src/codecs/lz.js';
 import { GlzDictionary, readGlzHeader, type GlzDecodedImage } from '../../../src/codecs/glz.js';
 import { decodeZlibGlz, inflateZlib } from '../../../src/codecs/inflate.js';
 import { goldenFiles, loadGolden } from '../../helpers/golden.js';
+import { imagesIn } from '../../helpers/golden.js';
+import { rng } from '../../helpers/sample.js';
 
 // ---------------------------------------------------------------------------
 // helpers
-
-function* imagesIn(v: unknown): Generator<Record<string, any>> {
-  if (v && typeof v === 'object' && !(v instanceof Uint8Array)) {
-    const o = v as Record<string, any>;
-    if (o.descriptor && typeof o.descriptor.type === 'number') yield o;
-    for (const x of Object.values(o)) yield* imagesIn(x);
-  }
-}
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const isCode = (code: string) => (e: unknown) => e instanceof SpiceError && e.code === code;
 function expectCorrupt(fn: () => unknown, what: string): void {

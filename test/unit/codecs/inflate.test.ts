@@ -12,28 +12,11 @@ import { ErrorCode, SpiceError } from '../../../src/protocol/errors.js';
 import { adler32, decodeZlibGlz, inflateRaw, inflateZlib } from '../../../src/codecs/inflate.js';
 import { GlzDictionary } from '../../../src/codecs/glz.js';
 import { goldenFiles, loadGolden } from '../../helpers/golden.js';
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { imagesIn } from '../../helpers/golden.js';
+import { rng } from '../../helpers/sample.js';
 
 function expectCorrupt(fn: () => unknown, what: string, message?: RegExp): void {
   assert.throws(fn, (e: unknown) => e instanceof SpiceError && e.code === ErrorCode.CORRUPT_IMAGE && (!message || message.test(e.message)), what);
-}
-
-function* imagesIn(v: unknown): Generator<Record<string, any>> {
-  if (v && typeof v === 'object' && !(v instanceof Uint8Array)) {
-    const o = v as Record<string, any>;
-    if (o.descriptor && typeof o.descriptor.type === 'number') yield o;
-    for (const x of Object.values(o)) yield* imagesIn(x);
-  }
 }
 
 /** Inputs of different character: empty, tiny, random, text-like, runs, a long period, 1 MiB. */

@@ -11,6 +11,8 @@ import { decodeMessage } from '../../../src/protocol/messages.js';
 import { ErrorCode, SpiceError } from '../../../src/protocol/errors.js';
 import { LZ_MAGIC, LZ_VERSION, LzImageType, decodeLz, decodeLzAlphaInto } from '../../../src/codecs/lz.js';
 import { goldenFiles, loadGolden } from '../../helpers/golden.js';
+import { imagesIn } from '../../helpers/golden.js';
+import { rng } from '../../helpers/sample.js';
 
 const HTML5_LZ = '/usr/share/spice-html5/lz.js';
 const required = process.env.SPICE_INTEROP === 'required';
@@ -19,14 +21,6 @@ const required = process.env.SPICE_INTEROP === 'required';
 // helpers
 
 /** Every Image structure inside a decoded message body. */
-function* imagesIn(v: unknown): Generator<Record<string, any>> {
-  if (v && typeof v === 'object' && !(v instanceof Uint8Array)) {
-    const o = v as Record<string, any>;
-    if (o.descriptor && typeof o.descriptor.type === 'number') yield o;
-    for (const x of Object.values(o)) yield* imagesIn(x);
-  }
-}
-
 interface FixtureImage { fixture: string; image: Record<string, any> }
 function fixtureImages(types: number[]): FixtureImage[] {
   const out: FixtureImage[] = [];
@@ -53,17 +47,6 @@ function expectCorrupt(fn: () => unknown, what: string): void {
 }
 
 /** Deterministic pseudo-random numbers. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * Units (pixels or bytes) with structure an LZ encoder finds: runs, a few
  * distinct values, rows copied from far above.

@@ -10,17 +10,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { ErrorCode, SpiceError } from '../../../src/protocol/errors.js';
 import { decodeLz4Image, lz4DecodeBlock } from '../../../src/codecs/lz4.js';
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from '../../helpers/sample.js';
 
 function expectCorrupt(fn: () => unknown, what: string): void {
   assert.throws(fn, (e: unknown) => e instanceof SpiceError && e.code === ErrorCode.CORRUPT_IMAGE, what);
