@@ -75,14 +75,16 @@ export abstract class ChannelClient {
 
   private handleOne(m: Incoming): void | Promise<void> {
     const done = () => { this.handledSerial = m.serial; this.session.progressed(this); };
-    let r: void | Promise<void>;
-    if (m.name === 'wait_for_channels') {
-      const body = m.body as { wait_list: { channel_type: number; channel_id: number; message_serial: bigint }[] };
-      r = Promise.all(body.wait_list.map((w) => this.session.waitFor(w.channel_type, w.channel_id, w.message_serial))).then(() => {});
-    } else {
-      const h = this.handler(m.name);
-      r = h ? h.call(this, m.body as never) : undefined;
+    const h = this.handler(m.name);
+    // WAIT_FOR_CHANNELS and INVAL_ALL_PIXMAPS carry a wait list: other
+    // channels must have handled those serials before this message acts.
+    const waits = (m.body as { wait_list?: { channel_type: number; channel_id: number; message_serial: bigint }[] } | undefined)?.wait_list;
+    if (waits && waits.length > 0) {
+      return Promise.all(waits.map((w) => this.session.waitFor(w.channel_type, w.channel_id, w.message_serial)))
+        .then(() => (h ? h.call(this, m.body as never) : undefined))
+        .then(done);
     }
+    const r = h ? h.call(this, m.body as never) : undefined;
     if (r) return r.then(done);
     done();
   }
