@@ -139,3 +139,22 @@ test('LZ4 over a UNIX socket (preferred compression lz4): the picture equals QEM
   t.diagnostic(`LZ4 images decoded: ${lz4}`);
   assert.ok(lz4 > 0, 'the server sent LZ4 images');
 });
+
+test('screenshot errors: nothing listening (3), wrong password (4), bad output name (2)', async (t) => {
+  if (!needPeers(t, 'qemu-system-x86_64')) return;
+  const { freePort } = await import('../harness/net.js');
+  const dir = makeTempDir('shot-err');
+  t.after(() => removeTempDir(dir));
+  const refused = await spiceTs('screenshot', `spice://127.0.0.1:${await freePort()}`, '-o', join(dir, 'x.png'));
+  assert.equal(refused.code, 3, refused.stderr);
+  assert.match(refused.stderr, /connection refused/);
+  const q = await startQemu({ password: 'right' });
+  t.after(() => q.stop());
+  const wrong = await spiceTs('screenshot', `spice://127.0.0.1:${q.port}`, '--password', 'wrong', '-o', join(dir, 'x.png'));
+  assert.equal(wrong.code, 4, wrong.stderr);
+  assert.match(wrong.stderr, /refused the password/);
+  const good = await screenshot(`spice://127.0.0.1:${q.port}`, join(dir, 'ok.ppm'), '--password', 'right');
+  assert.equal(good.width, 720);
+  const badName = await spiceTs('screenshot', `spice://127.0.0.1:${q.port}`, '--password', 'right', '-o', join(dir, 'x.gif'));
+  assert.equal(badName.code, 2, badName.stderr);
+});

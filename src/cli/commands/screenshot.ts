@@ -40,12 +40,16 @@ export async function screenshotCommand(argv: string[], out: (s: string) => void
     throw new SpiceError(ErrorCode.BAD_ARGUMENT, `--monitor needs a monitor number (0, 1, ...), got '${String(p.options.monitor)}'`);
   }
   const settleMs = seconds(p.options.settle, 'settle', 0.05);
+  const output = p.options.output as string;
+  if (!/\.(png|ppm|pnm)$/i.test(output)) {
+    throw new SpiceError(ErrorCode.BAD_ARGUMENT, `cannot tell the image format of '${output}': use a .png, .ppm or .pnm name`);
+  }
   const { target, options } = await connectOptions(p);
   const deadline = Date.now() + (options.timeoutMs ?? 10000);
   const session = await connect(target, { ...options, channels: ['display'], mouseMode: 'keep' });
   try {
     const img = await capture(session, { monitor, settleMs, deadline });
-    await writeImageFile(p.options.output as string, img);
+    await writeImageFile(output, img);
   } finally {
     session.close();
   }
