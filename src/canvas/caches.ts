@@ -16,6 +16,11 @@ import type { CanvasImage } from './types.js';
 export interface ImageCacheOptions {
   /** Largest total of width*height over all entries. Default 64 Mi pixels. */
   maxPixels?: number;
+  /**
+   * When several display channels share the cache, how long a FROM_CACHE
+   * may wait for another channel to store the image (ms). Default 5000.
+   */
+  maxWaitMs?: number;
 }
 
 interface ImageEntry {
@@ -28,9 +33,53 @@ export class ImageCache {
   private readonly entries = new Map<bigint, ImageEntry>();
   private pixels = 0;
   readonly maxPixels: number;
+  readonly maxWaitMs: number;
+  /**
+   * Display channels using this cache. With more than one, an image missing
+   * on one channel may still be on its way on another (the server tracks the
+   * cache per client, not per channel): lookups then wait, as spice-gtk does.
+   */
+  users = 0;
+  private readonly waiters = new Map<bigint, (() => void)[]>();
 
   constructor(opts: ImageCacheOptions = {}) {
     this.maxPixels = opts.maxPixels ?? 64 * 1024 * 1024;
+    this.maxWaitMs = opts.maxWaitMs ?? 5000;
+  }
+
+  /**
+   * FROM_CACHE / FROM_CACHE_LOSSLESS: the entry now, or (shared cache) a
+   * Promise of it once another channel stores it, rejected after maxWaitMs.
+   */
+  lookup(id: bigint, lossless: boolean): CanvasImage | Promise<CanvasImage> {
+    const e = this.entries.get(id);
+    const usable = e && !(lossless && e.lossy);
+    if (usable || this.users <= 1) return lossless ? this.getLossless(id) : this.get(id);
+    return new Promise<CanvasImage>((resolve, reject) => {
+      const list = this.waiters.get(id) ?? [];
+      const timer = setTimeout(() => {
+        const l = this.waiters.get(id);
+        if (l) { const i = l.indexOf(check); if (i >= 0) l.splice(i, 1); }
+        try { resolve(lossless ? this.getLossless(id) : this.get(id)); } catch (err) { reject(err); }
+      }, this.maxWaitMs);
+      const check = () => {
+        const x = this.entries.get(id);
+        if (!x || (lossless && x.lossy)) return;
+        clearTimeout(timer);
+        const l = this.waiters.get(id);
+        if (l) { const i = l.indexOf(check); if (i >= 0) l.splice(i, 1); }
+        resolve(x.image);
+      };
+      list.push(check);
+      this.waiters.set(id, list);
+    });
+  }
+
+  private wake(id: bigint): void {
+    const l = this.waiters.get(id);
+    if (!l) return;
+    for (const f of [...l]) f();
+    if (l.length === 0) this.waiters.delete(id);
   }
 
   get size(): number {
@@ -52,6 +101,7 @@ export class ImageCache {
     }
     this.pixels += px - oldPx;
     this.entries.set(id, { image, lossy, refs: old ? old.refs + 1 : 1 });
+    this.wake(id);
   }
 
   /** Replaces a lossy entry by its lossless version (CACHE_REPLACE_ME), keeping the count. */
@@ -64,6 +114,7 @@ export class ImageCache {
     }
     this.pixels += px - oldPx;
     this.entries.set(id, { image, lossy: false, refs: old ? old.refs : 1 });
+    this.wake(id);
   }
 
   /** FROM_CACHE: the entry, lossy or not. Throws when absent. */

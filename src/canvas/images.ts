@@ -172,9 +172,9 @@ function decode(image: SpiceImage, ctx: ImageContext): MaybePromise<CanvasImage>
       });
     }
     case ImageType.FROM_CACHE:
-      return ctx.imageCache.get(d.id);
+      return ctx.imageCache.lookup(d.id, false);
     case ImageType.FROM_CACHE_LOSSLESS:
-      return ctx.imageCache.getLossless(d.id);
+      return ctx.imageCache.lookup(d.id, true);
     case ImageType.SURFACE: {
       const s = ctx.surface?.(image.surface_id ?? -1);
       if (!s) throw new SpiceError(ErrorCode.INCONSISTENT, `${name}: surface ${image.surface_id} does not exist`);

@@ -51,13 +51,14 @@ export interface StrokeOptions {
   maxPoints?: number;
   /**
    * Dash steps walked one at a time before long stretches of dashed lines
-   * far outside the canvas are jumped over in whole pattern periods. Default 4 Mi.
+   * far outside the canvas are jumped over in whole pattern periods. Default 1 Mi
+   * (about 30 ms); real strokes need a few thousand.
    */
   maxDashSteps?: number;
 }
 
 export const DEFAULT_MAX_STROKE_POINTS = 1 << 20;
-export const DEFAULT_MAX_DASH_STEPS = 1 << 22;
+export const DEFAULT_MAX_DASH_STEPS = 1 << 20;
 
 /** GX codes for which painting a pixel twice differs from painting it once. */
 const REPAINT_SENSITIVE = (1 << 0x2) | (1 << 0x6) | (1 << 0x8) | (1 << 0x9) | (1 << 0xa) | (1 << 0xb) | (1 << 0xe);

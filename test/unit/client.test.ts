@@ -9,6 +9,7 @@ import { decodeCursorShape } from '../../src/client/channels/cursor-shape.js';
 import { parseMouseActions } from '../../src/cli/commands/input.js';
 import { CursorType, MouseButton } from '../../src/protocol/enums/index.js';
 import { isSpiceError } from '../../src/protocol/errors.js';
+import { ImageCache } from '../../src/canvas/caches.js';
 
 test('SerialQueue runs handlers in order, waiting for asynchronous ones', async () => {
   const seen: number[] = [];
@@ -108,4 +109,25 @@ test('mouse actions parse in order, with default and named buttons', () => {
   for (const bad of [['move', '1'], ['move', 'a', '2'], ['scroll'], ['jump'], ['click', 'sideways'], ['move', '-1', '5']]) {
     assert.throws(() => parseMouseActions(bad), (e) => isSpiceError(e) && e.code === 'ERR_BAD_ARGUMENT', bad.join(' '));
   }
+});
+
+test('a shared image cache lets FROM_CACHE wait for another display channel; alone, a miss is an error at once', async () => {
+  const img = { width: 1, height: 1, pixels: Uint32Array.of(0xff123456), format: 'xrgb' as const };
+  const alone = new ImageCache({ maxWaitMs: 50 });
+  alone.users = 1;
+  assert.throws(() => alone.lookup(5n, false), (e) => isSpiceError(e) && e.code === 'ERR_INCONSISTENT');
+  const shared = new ImageCache({ maxWaitMs: 200 });
+  shared.users = 2;
+  const waiting = shared.lookup(5n, false);
+  assert.ok(waiting instanceof Promise);
+  shared.put(5n, img);
+  assert.equal(await waiting, img);
+  // lossless wanted, lossy stored: waits for CACHE_REPLACE_ME
+  shared.put(6n, img, true);
+  const lossless = shared.lookup(6n, true);
+  assert.ok(lossless instanceof Promise);
+  const better = { ...img, pixels: Uint32Array.of(0xff000001) };
+  shared.replaceLossy(6n, better);
+  assert.equal(await lossless, better);
+  await assert.rejects(Promise.resolve(shared.lookup(7n, false)), (e) => isSpiceError(e) && e.code === 'ERR_INCONSISTENT');
 });

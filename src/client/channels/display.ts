@@ -92,6 +92,7 @@ export class DisplayClient extends ChannelClient {
       decoders: shared.decoders,
       onInvalidate: (surfaceId: number, rect: Rect) => this.report({ kind: 'invalidate', surfaceId, rect }),
     });
+    shared.imageCache.users++;
     channel.once('linked', () => this.announce());
   }
 
@@ -152,6 +153,10 @@ export class DisplayClient extends ChannelClient {
     stream_data: (b) => this.frame(b.base.id, b.data),
     stream_data_sized: (b) => this.frame(b.base.id, b.data, { width: b.width, height: b.height, dest: b.dest }),
   };
+
+  protected override onClose(): void {
+    this.shared.imageCache.users--;
+  }
 
   protected handler(name: string) {
     const h = this.handlers[name as keyof HandlerTable<'display'>];
