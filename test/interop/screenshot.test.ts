@@ -158,3 +158,32 @@ test('screenshot errors: nothing listening (3), wrong password (4), bad output n
   const badName = await spiceTs('screenshot', `spice://127.0.0.1:${q.port}`, '--password', 'right', '-o', join(dir, 'x.gif'));
   assert.equal(badName.code, 2, badName.stderr);
 });
+
+function crop(img: RgbaImage, x: number, y: number, w: number, h: number): RgbaImage {
+  const pixels = new Uint32Array(w * h);
+  for (let r = 0; r < h; r++) pixels.set(img.pixels.subarray((y + r) * img.width + x, (y + r) * img.width + x + w), r * w);
+  return { width: w, height: h, pixels };
+}
+
+test('screenshot --monitor N of a two-head Xspice equals that monitor\'s part of the X framebuffer', async (t) => {
+  if (!needPeers(t, 'Xspice', 'xrandr', 'import', 'xdotool')) return;
+  const x = await startXspice({ demo: false, driverOptions: { NumHeads: '2' } });
+  t.after(() => x.stop());
+  await x.exec('xrandr', ['--addmode', 'qxl-1', '1280x720']);
+  await x.exec('xrandr', ['--output', 'qxl-1', '--mode', '1280x720', '--right-of', 'qxl-0']);
+  await x.exec('xsetroot', ['-solid', '#204060']);
+  x.run('xlogo', ['-geometry', '300x300+1200+100']);
+  x.run('xeyes', ['-geometry', '200x200+100+100']);
+  const root = await settledRoot(x);
+  assert.equal(root.width, 1024 + 1280, 'X has both monitors side by side');
+  const uri = `spice://127.0.0.1:${x.port}`;
+  const m0 = await screenshot(uri, join(x.dir, 'm0.png'), '--monitor', '0');
+  assert.ok(sameImage(m0, crop(root, 0, 0, 1024, 768)), `monitor 0: ${describeDiff(m0, crop(root, 0, 0, 1024, 768))}`);
+  const m1 = await screenshot(uri, join(x.dir, 'm1.png'), '--monitor', '1');
+  assert.ok(sameImage(m1, crop(root, 1024, 0, 1280, 720)), `monitor 1: ${describeDiff(m1, crop(root, 1024, 0, 1280, 720))}`);
+  const whole = await screenshot(uri, join(x.dir, 'all.png'));
+  assert.ok(sameImage(whole, root), `whole surface: ${describeDiff(whole, root)}`);
+  const none = await spiceTs('screenshot', uri, '--monitor', '2', '-o', join(x.dir, 'm2.png'));
+  assert.equal(none.code, 2, none.stderr);
+  assert.match(none.stderr, /no monitor 2/);
+});
