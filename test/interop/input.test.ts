@@ -64,3 +64,41 @@ test('mouse clicks and wheel steps land where they are sent (xev on Xspice)', as
   const presses = [...log().matchAll(/ButtonPress event[\s\S]*?root:\((\d+),(\d+)\)[\s\S]*?button (\d+)/g)].map((m) => `${m[1]},${m[2]}:${m[3]}`);
   assert.deepEqual(presses, ['450,350:1', '612,401:3', '612,401:5', '612,401:5']);
 });
+
+test('cursor channel: Xspice cursor shapes (alpha, with hot spot) follow the X cursor and the pointer position', async (t) => {
+  if (!needPeers(t, 'Xspice', 'xsetroot')) return;
+  const x = await startXspice({ demo: false });
+  t.after(() => x.stop());
+  const { connect } = await import('../../src/client/node.js');
+  const s = await connect(`spice://127.0.0.1:${x.port}`, { channels: ['display', 'inputs', 'cursor'] });
+  t.after(() => s.close());
+  const shapes: { w: number; h: number; type: number; hot: [number, number]; opaque: number; x: number; y: number }[] = [];
+  s.on('cursor', (e) => {
+    if (e.kind === 'shape' && e.shape) {
+      const opaque = e.shape.pixels.reduce((n, p) => n + ((p >>> 24) > 0 ? 1 : 0), 0);
+      shapes.push({ w: e.shape.width, h: e.shape.height, type: e.shape.type, hot: [e.shape.hotX, e.shape.hotY], opaque, x: e.x, y: e.y });
+    }
+  });
+  await waitUntil('client mouse mode', () => s.mouseMode === 'client', { timeoutMs: 5000 });
+  await x.exec('xsetroot', ['-cursor_name', 'pirate']);
+  s.inputs!.position(300, 200);
+  await waitUntil('a cursor shape', () => shapes.length > 0, { timeoutMs: 5000 });
+  await sleep(300);
+  const pirate = shapes[shapes.length - 1]!;
+  const before = shapes.length;
+  await x.exec('xsetroot', ['-cursor_name', 'hand2']);
+  s.inputs!.position(310, 210);
+  await waitUntil('a new cursor shape', () => shapes.length > before, { timeoutMs: 5000 });
+  await sleep(300);
+  const hand = shapes[shapes.length - 1]!;
+  for (const c of [pirate, hand]) {
+    assert.ok(c.w > 0 && c.w <= 64 && c.h > 0 && c.h <= 64, `size ${c.w}x${c.h}`);
+    assert.ok(c.hot[0] <= c.w && c.hot[1] <= c.h, 'hot spot inside the shape');
+    assert.ok(c.opaque > 10, 'the shape has visible pixels');
+  }
+  assert.notDeepEqual([pirate.opaque, pirate.hot], [hand.opaque, hand.hot], 'different X cursors give different shapes');
+  // Xspice reports the cursor position shifted by a hot spot (which one
+  // depends on timing): it lies within one shape's size of the pointer.
+  const c = s.cursor!;
+  assert.ok(Math.abs(c.x - 310) <= 64 && Math.abs(c.y - 210) <= 64, `cursor at ${c.x},${c.y} follows the pointer at 310,210`);
+});
