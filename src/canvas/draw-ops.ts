@@ -275,7 +275,7 @@ export function drawStroke(canvas: DisplayCanvas, surf: Surface, region: Region,
       }
       if (narrow) for (let k = o; k < o + n; k++) px[k] = quantize(surf.format, px[k]!);
     }
-  });
+  }, { foreRop: fore });
 }
 
 /** The text brush colour as pixman sees it (canvas_get_pixman_brush: 5-bit channels on 16-bit surfaces). */

@@ -21,6 +21,9 @@
  * The reference does this arithmetic in C `int` and `unsigned int`; it is
  * reproduced here with 32-bit wrap-around, so even coordinates far outside
  * the 16-bit range the algorithm was designed for give the same pixels.
+ * (With some such lines the reference's clip never finishes, bouncing a
+ * point between two edges; here the clip gives up after a few rounds and the
+ * segment draws nothing.)
  */
 
 /** Receives a run of pixels [x0, x1) on row y. */
