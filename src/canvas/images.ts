@@ -36,7 +36,8 @@ export interface ImageDecoders {
   lz4?(data: Uint8Array, width: number, height: number): DecodedImage;
   jpeg?(data: Uint8Array): DecodedImage | Promise<DecodedImage>;
   /** JPEG_ALPHA's alpha stream: writes each pixel's alpha into the top byte of `pixels` (top-down). */
-  lzAlphaInto?(data: Uint8Array, pixels: Uint32Array, width: number, height: number): void;
+  /** `topDown`: the JPEG_ALPHA's TOP_DOWN flag, which the alpha stream must agree with. */
+  lzAlphaInto?(data: Uint8Array, pixels: Uint32Array, width: number, height: number, topDown?: boolean): void;
 }
 
 export interface ImageContext {
@@ -167,7 +168,7 @@ function decode(image: SpiceImage, ctx: ImageContext): MaybePromise<CanvasImage>
         const rgb = checkDims(fromDecoded(r, name, ctx), image);
         const px = new Uint32Array(rgb.width * rgb.height);
         for (let i = 0; i < px.length; i++) px[i] = rgb.pixels[i]! & 0xffffff;
-        alphaInto(ja.data.subarray(ja.jpeg_size), px, rgb.width, rgb.height);
+        alphaInto(ja.data.subarray(ja.jpeg_size), px, rgb.width, rgb.height, (ja.flags & 1) !== 0);
         return { width: rgb.width, height: rgb.height, pixels: px, format: 'argb' as const };
       });
     }

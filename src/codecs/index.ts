@@ -33,6 +33,6 @@ export function defaultDecoders(o: DecoderSetOptions = {}): ImageDecoders & { gl
     zlibGlz: (glzSize, data) => decodeZlibGlz(dict, glzSize, data),
     lz4: (data, width, height) => decodeLz4Image(data, width, height, limits),
     jpeg: o.jpeg ?? ((data) => decodeJpeg(data, limits)),
-    lzAlphaInto: (data, pixels, width, height) => decodeLzAlphaInto(data, pixels, width, height),
+    lzAlphaInto: (data, pixels, width, height, topDown) => decodeLzAlphaInto(data, pixels, width, height, topDown),
   };
 }
