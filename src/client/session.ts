@@ -99,6 +99,23 @@ export class SpiceSession extends Emitter<SessionEvents> implements SessionLink 
     await Promise.all([...this.clients].map((c) => c.idle()));
   }
 
+  /**
+   * Closes gently: first waits (at most `maxWaitMs`) until every channel has
+   * heard from the server. spice-server sets display and cursor channels up
+   * on a worker thread after the link; hanging up before that makes 0.15
+   * log "got disconnected while connecting" and, repeated, stall or crash.
+   */
+  async disconnect(maxWaitMs = 500): Promise<void> {
+    if (this.ended) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      Promise.all([...this.clients].map((c) => c.firstMessage)),
+      new Promise<void>((resolve) => { timer = setTimeout(resolve, maxWaitMs); }),
+    ]);
+    clearTimeout(timer);
+    this.close();
+  }
+
   /** Closes this session (if still open) and connects again with the same options. */
   async reconnect(): Promise<SpiceSession> {
     this.close();

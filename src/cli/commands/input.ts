@@ -72,7 +72,7 @@ async function withInputs<T>(argv: string[], positionalsWanted: (n: number) => b
     await run(session, rest, delay);
     await session.inputs?.motionSettled();
   } finally {
-    session.close();
+    await session.disconnect();
   }
   return Exit.OK;
 }
@@ -94,7 +94,7 @@ export function sendKeysCommand(argv: string[], out: (s: string) => void): Promi
 }
 
 export function mouseCommand(argv: string[], out: (s: string) => void): Promise<number> {
-  return withInputs(argv, (n) => n >= 1, mouseHelp, out, ['inputs', 'cursor', 'display'], async (s, actions) => {
+  return withInputs(argv, (n) => n >= 1, mouseHelp, out, ['inputs', 'cursor'], async (s, actions) => {
     const steps = parseMouseActions(actions);
     await waitForMouseMode(s);
     const inputs = s.inputs!;

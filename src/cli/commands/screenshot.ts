@@ -51,7 +51,7 @@ export async function screenshotCommand(argv: string[], out: (s: string) => void
     const img = await capture(session, { monitor, settleMs, deadline });
     await writeImageFile(output, img);
   } finally {
-    session.close();
+    await session.disconnect();
   }
   return Exit.OK;
 }

@@ -33,6 +33,8 @@ export abstract class ChannelClient {
   handledSerial = 0n;
   protected readonly queue: SerialQueue<Incoming>;
   private closedAlready = false;
+  /** Resolves at the channel's first message (or its close): the server has set it up. */
+  readonly firstMessage: Promise<void>;
 
   constructor(
     readonly channel: SpiceChannel,
@@ -45,8 +47,10 @@ export abstract class ChannelClient {
         channel: channel.name, channelId: channel.id, messageType: m.type, messageName: m.name,
       })),
     );
-    channel.on('message', (m) => this.queue.push(m as unknown as Incoming));
-    channel.on('closed', ({ error }) => this.onClosed(error));
+    let first!: () => void;
+    this.firstMessage = new Promise<void>((resolve) => { first = resolve; });
+    channel.on('message', (m) => { first(); this.queue.push(m as unknown as Incoming); });
+    channel.on('closed', ({ error }) => { first(); this.onClosed(error); });
   }
 
   get type(): number {
