@@ -187,3 +187,26 @@ test('screenshot --monitor N of a two-head Xspice equals that monitor\'s part of
   assert.equal(none.code, 2, none.stderr);
   assert.match(none.stderr, /no monitor 2/);
 });
+
+test('QEMU with two QXL devices: both display channels link; monitor 0 is exact, the blank second head times out clearly', async (t) => {
+  if (!needPeers(t, 'qemu-system-x86_64')) return;
+  const q = await startQemu({ extraArgs: ['-device', 'qxl'] });
+  const dir = makeTempDir('shot-2qxl');
+  t.after(async () => { await q.stop(); removeTempDir(dir); });
+  const session = await connect(`spice://127.0.0.1:${q.port}`, { channels: ['display'], mouseMode: 'keep' });
+  assert.deepEqual([...session.displays.keys()].sort(), [0, 1], 'one display channel per QXL device');
+  await session.disconnect();
+  await qemuScreendump(q, dir);
+  let verdict = '';
+  for (let attempt = 0; attempt < 4 && verdict !== 'same'; attempt++) {
+    const before = await dumpOnce(q, dir);
+    const ours = await screenshot(`spice://127.0.0.1:${q.port}`, join(dir, 'm0.png'), '--monitor', '0');
+    const after = await dumpOnce(q, dir);
+    verdict = sameImage(ours, before) || sameImage(ours, after) ? 'same' : describeDiff(ours, after);
+  }
+  assert.equal(verdict, 'same');
+  // SeaBIOS never sets the second device up: no picture, a timeout (7) that says so.
+  const blank = await spiceTs('screenshot', `spice://127.0.0.1:${q.port}`, '--monitor', '1', '--timeout', '2', '-o', join(dir, 'm1.png'));
+  assert.equal(blank.code, 7, blank.stderr);
+  assert.match(blank.stderr, /no complete picture/);
+});
