@@ -9,12 +9,11 @@
  */
 import { existsSync } from 'node:fs';
 import { inflateSync } from 'node:zlib';
-import { decodeMessage } from '../src/protocol/messages.js';
 import { decodeLz } from '../src/codecs/lz.js';
 import { GlzDictionary } from '../src/codecs/glz.js';
 import { inflateZlib } from '../src/codecs/inflate.js';
 import { goldenFiles, loadGolden } from '../test/helpers/golden.js';
-import { imagesIn } from '../test/helpers/golden.js';
+import { displayImages } from '../test/helpers/golden.js';
 
 const HTML5_LZ = '/usr/share/spice-html5/lz.js';
 
@@ -41,28 +40,17 @@ export default async function benchLz(): Promise<void> {
   for (const f of goldenFiles()) {
     const s = loadGolden(f);
     const glz: Uint8Array[] = [];
-    for (const c of s.connections) {
-      if (c.def.name !== 'display') continue;
-      for (const m of c.server) {
-        let body: unknown;
-        try {
-          body = decodeMessage(c.def, 'server', m.type, m.body).body;
-        } catch {
-          continue;
-        }
-        for (const img of imagesIn(body)) {
-          const t = img.descriptor.type;
-          if (t === 101) {
-            const d: Uint8Array = img.lz_rgb.data;
-            const dv = new DataView(d.buffer, d.byteOffset, d.byteLength);
-            lz.push({ data: d, type: dv.getUint32(8), w: dv.getUint32(12), h: dv.getUint32(16), top: dv.getUint32(24) });
-          } else if (t === 102) {
-            glz.push(img.lz_rgb.data);
-          } else if (t === 107) {
-            zlib.push({ data: img.zlib_glz.data, size: img.zlib_glz.glz_data_size });
-            glz.push(inflateZlib(img.zlib_glz.data, img.zlib_glz.glz_data_size));
-          }
-        }
+    for (const img of displayImages(s)) {
+      const t = img.descriptor.type;
+      if (t === 101) {
+        const d: Uint8Array = img.lz_rgb.data;
+        const dv = new DataView(d.buffer, d.byteOffset, d.byteLength);
+        lz.push({ data: d, type: dv.getUint32(8), w: dv.getUint32(12), h: dv.getUint32(16), top: dv.getUint32(24) });
+      } else if (t === 102) {
+        glz.push(img.lz_rgb.data);
+      } else if (t === 107) {
+        zlib.push({ data: img.zlib_glz.data, size: img.zlib_glz.glz_data_size });
+        glz.push(inflateZlib(img.zlib_glz.data, img.zlib_glz.glz_data_size));
       }
     }
     if (glz.length) sessions.push(glz);

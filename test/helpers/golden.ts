@@ -11,6 +11,7 @@ import {
   LINK_HEADER_SIZE, decodeLinkHeader, decodeLinkMess, decodeLinkReply, type LinkMess, type LinkReply,
 } from '../../src/protocol/link/messages.js';
 import { channelByType, type ChannelDef } from '../../src/protocol/schema/channels.js';
+import { decodeMessage } from '../../src/protocol/messages.js';
 
 export const GOLDEN_DIR = join(process.cwd(), 'test', 'fixtures', 'golden');
 
@@ -128,5 +129,26 @@ export function* imagesIn(v: unknown): Generator<Record<string, any>> {
     const o = v as Record<string, any>;
     if (o.descriptor && typeof o.descriptor.type === 'number') yield o;
     for (const x of Object.values(o)) yield* imagesIn(x);
+  }
+}
+
+/**
+ * Every image in the server's display messages of a session, in stream
+ * order (display connections one after the other); messages that do not
+ * decode are skipped.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function* displayImages(session: GoldenSession): Generator<Record<string, any>> {
+  for (const c of session.connections) {
+    if (c.def.name !== 'display') continue;
+    for (const m of c.server) {
+      let body: unknown;
+      try {
+        body = decodeMessage(c.def, 'server', m.type, m.body).body;
+      } catch {
+        continue;
+      }
+      yield* imagesIn(body);
+    }
   }
 }

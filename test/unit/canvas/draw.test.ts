@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { DisplayCanvas, SURFACE_FMT, type Rect } from '../../../src/canvas/index.js';
 import { ErrorCode, SpiceError } from '../../../src/protocol/errors.js';
 import {
-  R, base, bitmapImage, cacheRef, canvasWith, maskBitmap, noMask, pattern, px, rgb32Image, setPx, solid, surfaceRef,
+  R, base, cacheRef, canvasWith, maskBitmap, noMask, pattern, px, rgb32Image, setPx, solid, surfaceRef,
 } from '../../helpers/canvas-msg.js';
 
 const OP_PUT = 8, OP_AND = 32, OP_XOR = 64, INVERS_BRUSH = 2;

@@ -8,13 +8,13 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeMessage } from '../../../src/protocol/messages.js';
 import { ErrorCode, SpiceError } from '../../../src/protocol/errors.js';
 import { LZ_MAGIC, LZ_VERSION, LzImageType } from '../../../src/codecs/lz.js';
 import { GlzDictionary, readGlzHeader, type GlzDecodedImage } from '../../../src/codecs/glz.js';
 import { decodeZlibGlz, inflateZlib } from '../../../src/codecs/inflate.js';
 import { goldenFiles, loadGolden } from '../../helpers/golden.js';
-import { imagesIn } from '../../helpers/golden.js';
+import { spiceRgb16 } from '../../helpers/rgb16.js';
+import { displayImages } from '../../helpers/golden.js';
 import { rng } from '../../helpers/sample.js';
 
 // ---------------------------------------------------------------------------
@@ -29,16 +29,6 @@ function sync(r: GlzDecodedImage | Promise<GlzDecodedImage>): GlzDecodedImage {
   return r as GlzDecodedImage;
 }
 
-/** spice-gtk's RGB16 widening (decode-glz-tmpl.c), in its byte arithmetic. */
-function spiceRgb16(v: number): number {
-  const hi = (v >>> 8) & 255;
-  const lo = v & 255;
-  let g = (((hi << 6) | (lo >>> 2)) & ~7) & 255;
-  g |= g >>> 5;
-  const r = (((hi << 1) & ~7) | ((hi >>> 4) & 7)) & 255;
-  const b = ((lo << 3) | ((lo >>> 2) & 7)) & 255;
-  return ((r << 16) | (g << 8) | b) >>> 0;
-}
 
 // ---------------------------------------------------------------------------
 // A small GLZ encoder, from the format as spice-gtk's decoder reads it.
@@ -225,25 +215,14 @@ test('GLZ and ZLIB_GLZ images of each golden session decode through one dictiona
     const results: { w: number; h: number; r: GlzDecodedImage | Promise<GlzDecodedImage> }[] = [];
     const headers: { id: number; winHeadDist: number }[] = [];
     // every display channel of the session shares the dictionary
-    for (const c of s.connections) {
-      if (c.def.name !== 'display') continue;
-      for (const m of c.server) {
-        let body: unknown;
-        try {
-          body = decodeMessage(c.def, 'server', m.type, m.body).body;
-        } catch {
-          continue;
-        }
-        for (const img of imagesIn(body)) {
-          const { width: w, height: h, type } = img.descriptor;
-          if (type === 102) {
-            headers.push(readGlzHeader(img.lz_rgb.data));
-            results.push({ w, h, r: dict.decode(img.lz_rgb.data) });
-          } else if (type === 107) {
-            headers.push(readGlzHeader(inflateZlib(img.zlib_glz.data, img.zlib_glz.glz_data_size)));
-            results.push({ w, h, r: decodeZlibGlz(dict, img.zlib_glz.glz_data_size, img.zlib_glz.data) });
-          }
-        }
+    for (const img of displayImages(s)) {
+      const { width: w, height: h, type } = img.descriptor;
+      if (type === 102) {
+        headers.push(readGlzHeader(img.lz_rgb.data));
+        results.push({ w, h, r: dict.decode(img.lz_rgb.data) });
+      } else if (type === 107) {
+        headers.push(readGlzHeader(inflateZlib(img.zlib_glz.data, img.zlib_glz.glz_data_size)));
+        results.push({ w, h, r: decodeZlibGlz(dict, img.zlib_glz.glz_data_size, img.zlib_glz.data) });
       }
     }
     if (!results.length) continue;

@@ -7,12 +7,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { constants, deflateRawSync, deflateSync, inflateSync } from 'node:zlib';
-import { decodeMessage } from '../../../src/protocol/messages.js';
 import { ErrorCode, SpiceError } from '../../../src/protocol/errors.js';
 import { adler32, decodeZlibGlz, inflateRaw, inflateZlib } from '../../../src/codecs/inflate.js';
 import { GlzDictionary } from '../../../src/codecs/glz.js';
 import { goldenFiles, loadGolden } from '../../helpers/golden.js';
-import { imagesIn } from '../../helpers/golden.js';
+import { displayImages } from '../../helpers/golden.js';
 import { rng } from '../../helpers/sample.js';
 
 function expectCorrupt(fn: () => unknown, what: string, message?: RegExp): void {
@@ -94,25 +93,14 @@ test('ZLIB_GLZ_RGB payloads of the golden captures inflate as node:zlib does, an
   let n = 0;
   for (const f of goldenFiles()) {
     const s = loadGolden(f);
-    for (const c of s.connections) {
-      if (c.def.name !== 'display') continue;
-      for (const m of c.server) {
-        let body: unknown;
-        try {
-          body = decodeMessage(c.def, 'server', m.type, m.body).body;
-        } catch {
-          continue;
-        }
-        for (const img of imagesIn(body)) {
-          if (img.descriptor.type !== 107) continue;
-          const z = img.zlib_glz;
-          const ours = inflateZlib(z.data, z.glz_data_size);
-          assert.deepEqual(ours, new Uint8Array(inflateSync(z.data)));
-          expectCorrupt(() => inflateZlib(z.data, z.glz_data_size + 1), 'size one more than glz_data_size');
-          expectCorrupt(() => inflateZlib(z.data, z.glz_data_size - 1), 'size one less');
-          n++;
-        }
-      }
+    for (const img of displayImages(s)) {
+      if (img.descriptor.type !== 107) continue;
+      const z = img.zlib_glz;
+      const ours = inflateZlib(z.data, z.glz_data_size);
+      assert.deepEqual(ours, new Uint8Array(inflateSync(z.data)));
+      expectCorrupt(() => inflateZlib(z.data, z.glz_data_size + 1), 'size one more than glz_data_size');
+      expectCorrupt(() => inflateZlib(z.data, z.glz_data_size - 1), 'size one less');
+      n++;
     }
   }
   assert.ok(n >= 10, `found ${n} ZLIB_GLZ_RGB images`);
@@ -124,25 +112,14 @@ test('decodeZlibGlz: zlib-wrapped GLZ decodes like the bare GLZ stream', () => {
   const plain = new GlzDictionary();
   const wrapped = new GlzDictionary();
   let n = 0;
-  for (const c of s.connections) {
-    if (c.def.name !== 'display') continue;
-    for (const m of c.server) {
-      let body: unknown;
-      try {
-        body = decodeMessage(c.def, 'server', m.type, m.body).body;
-      } catch {
-        continue;
-      }
-      for (const img of imagesIn(body)) {
-        if (img.descriptor.type !== 102) continue;
-        const glz: Uint8Array = img.lz_rgb.data;
-        const a = plain.decode(glz);
-        const b = decodeZlibGlz(wrapped, glz.length, new Uint8Array(deflateSync(glz)));
-        assert.ok(!(a instanceof Promise) && !(b instanceof Promise));
-        assert.deepEqual((b as { pixels: Uint32Array }).pixels, (a as { pixels: Uint32Array }).pixels);
-        n++;
-      }
-    }
+  for (const img of displayImages(s)) {
+    if (img.descriptor.type !== 102) continue;
+    const glz: Uint8Array = img.lz_rgb.data;
+    const a = plain.decode(glz);
+    const b = decodeZlibGlz(wrapped, glz.length, new Uint8Array(deflateSync(glz)));
+    assert.ok(!(a instanceof Promise) && !(b instanceof Promise));
+    assert.deepEqual((b as { pixels: Uint32Array }).pixels, (a as { pixels: Uint32Array }).pixels);
+    n++;
   }
   assert.ok(n > 5);
   expectCorrupt(() => decodeZlibGlz(new GlzDictionary(), 10, new Uint8Array(deflateSync(new Uint8Array(11)))), 'wrong glz size');

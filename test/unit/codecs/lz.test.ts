@@ -7,11 +7,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { decodeMessage } from '../../../src/protocol/messages.js';
 import { ErrorCode, SpiceError } from '../../../src/protocol/errors.js';
 import { LZ_MAGIC, LZ_VERSION, LzImageType, decodeLz, decodeLzAlphaInto } from '../../../src/codecs/lz.js';
-import { goldenFiles, loadGolden } from '../../helpers/golden.js';
-import { imagesIn } from '../../helpers/golden.js';
+import { displayImages, goldenFiles, loadGolden } from '../../helpers/golden.js';
+import { spiceRgb16 } from '../../helpers/rgb16.js';
 import { rng } from '../../helpers/sample.js';
 
 const HTML5_LZ = '/usr/share/spice-html5/lz.js';
@@ -25,19 +24,7 @@ interface FixtureImage { fixture: string; image: Record<string, any> }
 function fixtureImages(types: number[]): FixtureImage[] {
   const out: FixtureImage[] = [];
   for (const f of goldenFiles()) {
-    const s = loadGolden(f);
-    for (const c of s.connections) {
-      if (c.def.name !== 'display') continue;
-      for (const m of c.server) {
-        let body: unknown;
-        try {
-          body = decodeMessage(c.def, 'server', m.type, m.body).body;
-        } catch {
-          continue;
-        }
-        for (const image of imagesIn(body)) if (types.includes(image.descriptor.type)) out.push({ fixture: f, image });
-      }
-    }
+    for (const image of displayImages(loadGolden(f))) if (types.includes(image.descriptor.type)) out.push({ fixture: f, image });
   }
   return out;
 }
@@ -162,16 +149,6 @@ function toRows<T>(u: T[], width: number): T[][] {
   return rows;
 }
 
-/** spice-gtk's RGB16 widening, written the way lz_decompress_tmpl.c spells it (byte arithmetic). */
-function spiceRgb16(v: number): number {
-  const hi = (v >>> 8) & 255;
-  const lo = v & 255;
-  let g = (((hi << 6) | (lo >>> 2)) & ~7) & 255;
-  g |= g >>> 5;
-  const r = (((hi << 1) & ~7) | ((hi >>> 4) & 7)) & 255;
-  const b = ((lo << 3) | ((lo >>> 2) & 7)) & 255;
-  return ((r << 16) | (g << 8) | b) >>> 0;
-}
 
 interface Built { data: Uint8Array; expected: Uint32Array; format: string }
 
