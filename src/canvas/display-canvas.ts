@@ -230,7 +230,7 @@ export class DisplayCanvas {
   }
 
   /** Intersects `region` with a QMask placed so that mask (pos) lands on (x, y). */
-  maskRegion(surf: Surface, region: Region, mask: Body, x: number, y: number): Region {
+  maskRegion(region: Region, mask: Body, x: number, y: number): Region {
     const image: SpiceImage | null = mask?.bitmap ?? null;
     if (!image) return region;
     const d = image.descriptor;
@@ -310,7 +310,7 @@ export class DisplayCanvas {
     const surf = this.surface(b.base.surface_id);
     const box: Rect = b.base.box, d = b.data;
     let region = this.baseRegion(surf, box, b.base.clip);
-    region = this.maskRegion(surf, region, d.mask, box.left, box.top);
+    region = this.maskRegion(region, d.mask, box.left, box.top);
     const rop = ops.rop(d.rop_descriptor, 'brush', 'dest');
     const empty = region.isEmpty();
     return this.withImages(surf, [this.patternReq(d.brush, empty)], box, ([pat]) => {
@@ -322,7 +322,7 @@ export class DisplayCanvas {
     const surf = this.surface(b.base.surface_id);
     const box: Rect = b.base.box;
     let region = this.baseRegion(surf, box, b.base.clip);
-    region = this.maskRegion(surf, region, b.data.mask, box.left, box.top);
+    region = this.maskRegion(region, b.data.mask, box.left, box.top);
     if (!region.isEmpty()) fillSolid(surf, region, colorForSurface(surf.format, color), rop);
     this.invalidate(surf, box);
   }
@@ -331,7 +331,7 @@ export class DisplayCanvas {
     const surf = this.surface(b.base.surface_id);
     const box: Rect = b.base.box, d = b.data;
     let region = this.baseRegion(surf, box, b.base.clip);
-    region = this.maskRegion(surf, region, d.mask, box.left, box.top);
+    region = this.maskRegion(region, d.mask, box.left, box.top);
     const rop = ops.rop(d.rop_descriptor, 'src', 'dest');
     const empty = region.isEmpty();
     return this.withImages(surf, [{ image: d.src_bitmap, touch: empty }], box, ([img]) => {
@@ -344,7 +344,7 @@ export class DisplayCanvas {
     const surf = this.surface(b.base.surface_id);
     const box: Rect = b.base.box, d = b.data;
     let region = this.baseRegion(surf, box, b.base.clip);
-    region = this.maskRegion(surf, region, d.mask, box.left, box.top);
+    region = this.maskRegion(region, d.mask, box.left, box.top);
     const rop = ops.rop(d.rop_descriptor, 'brush', 'src');
     const empty = region.isEmpty();
     return this.withImages(surf, [{ image: d.src_bitmap, touch: empty }, this.patternReq(d.brush, empty)], box, ([img, pat]) => {
@@ -378,7 +378,7 @@ export class DisplayCanvas {
     const surf = this.surface(b.base.surface_id);
     const box: Rect = b.base.box, d = b.data;
     let region = this.baseRegion(surf, box, b.base.clip);
-    region = this.maskRegion(surf, region, d.mask, box.left, box.top);
+    region = this.maskRegion(region, d.mask, box.left, box.top);
     return this.withImages(surf, [{ image: d.src_bitmap, touch: false }, this.patternReq(d.brush, false)], box, ([img, pat]) => {
       ops.drawRop3(this, surf, region, box, d, img, pat);
     });

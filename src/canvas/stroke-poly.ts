@@ -114,7 +114,7 @@ function around(v: number, step: number, n: number): number {
  */
 export function fillPolygon(p: PolyShape, xi: number, yi: number, sink: PolySpanSink): void {
   const n = p.count;
-  const { vx, vy, sdx, sdy, sk } = p;
+  const { vy, sdx, sdy, sk } = p;
   // topmost vertex (first of equals) and bottommost (last of equals)
   let top = 0;
   let bottom = 0;
