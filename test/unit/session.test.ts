@@ -111,3 +111,33 @@ test('a draw on a surface that does not exist closes that display channel with a
     session.close();
   }
 });
+
+async function setUp(srv: ReturnType<typeof fakeServer>, at: number, sessionId: number, connecting: Promise<SpiceSession>): Promise<SpiceSession> {
+  await until(() => srv.ends[at]?.channel.ready === true);
+  srv.ends[at]!.channel.send({
+    name: 'init',
+    body: { session_id: sessionId, display_channels_hint: 1, supported_mouse_modes: MouseMode.SERVER, current_mouse_mode: MouseMode.SERVER, agent_connected: 0, agent_tokens: 0, multi_media_time: 0, ram_hint: 0 },
+  });
+  await until(() => srv.ends[at]!.got.some((m) => m.name === 'attach_channels'));
+  srv.ends[at]!.channel.send({ name: 'channels_list', body: { num_of_channels: 0, channels: [] } });
+  return connecting;
+}
+
+test('the session reports the server hanging up (disconnected, with the reason), and reconnects on request', async () => {
+  const srv = fakeServer([ChannelType.MAIN, ChannelType.MAIN]);
+  const opts = { open: srv.open, hasPlain: true, hasTls: false, crypto: nodeTicketCrypto, channels: [], timeoutMs: 3000 };
+  const first = await setUp(srv, 0, 11, SpiceSession.connect(opts));
+  const ended: { error?: { code: string } }[] = [];
+  first.on('disconnected', (e) => ended.push({ error: e.error }));
+  srv.ends[0]!.channel.send({ name: 'disconnecting', body: { time_stamp: 0n, reason: LinkErr.OK } } as never);
+  srv.ends[0]!.channel.close();
+  await until(() => ended.length === 1);
+  const again = first.reconnect();
+  const second = await setUp(srv, 1, 12, again);
+  try {
+    assert.equal(second.sessionId, 12, 'a new session');
+    assert.notEqual(second, first);
+  } finally {
+    second.close();
+  }
+});
