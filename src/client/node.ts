@@ -22,7 +22,7 @@ export async function connect(target: string | SpiceTarget, opts: NodeConnectOpt
   const timeoutMs = opts.timeoutMs ?? 10000;
   const opener = nodeOpener(t, { caFile: opts.caFile, hostSubject: opts.hostSubject, insecure: opts.insecure }, timeoutMs);
   return SpiceSession.connect({
-    decoders: (shared) => defaultDecoders({ glzWindowPixels: shared.glzWindowPixels }),
+    decoders: (shared) => defaultDecoders({ glzWindowPixels: shared.glzWindowPixels, maxPixels: shared.maxImagePixels }),
     crypto: nodeTicketCrypto,
     password: t.password,
     secureChannels: t.secureChannels,

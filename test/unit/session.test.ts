@@ -141,3 +141,25 @@ test('the session reports the server hanging up (disconnected, with the reason),
     second.close();
   }
 });
+
+test('limits are options: a surface over maxSurfacePixels closes its display channel with ERR_LIMIT', async () => {
+  const srv = fakeServer([ChannelType.MAIN, ChannelType.DISPLAY]);
+  const connecting = SpiceSession.connect({ open: srv.open, hasPlain: true, hasTls: false, crypto: nodeTicketCrypto, channels: ['display'], timeoutMs: 3000, maxSurfacePixels: 100 });
+  await until(() => srv.ends[0]?.channel.ready === true);
+  srv.ends[0]!.channel.send({
+    name: 'init',
+    body: { session_id: 3, display_channels_hint: 1, supported_mouse_modes: MouseMode.SERVER, current_mouse_mode: MouseMode.SERVER, agent_connected: 0, agent_tokens: 0, multi_media_time: 0, ram_hint: 0 },
+  });
+  await until(() => srv.ends[0]!.got.some((m) => m.name === 'attach_channels'));
+  srv.ends[0]!.channel.send({ name: 'channels_list', body: { num_of_channels: 1, channels: [{ type: ChannelType.DISPLAY, id: 0 }] } });
+  const session = await connecting;
+  try {
+    const errors: string[] = [];
+    session.on('error', (e) => errors.push(e.code));
+    srv.ends[1]!.channel.send({ name: 'surface_create', body: { surface_id: 0, width: 20, height: 20, format: SurfaceFmt['32_xRGB'], flags: 1 } });
+    await until(() => errors.length === 1);
+    assert.deepEqual(errors, ['ERR_LIMIT']);
+  } finally {
+    session.close();
+  }
+});

@@ -24,7 +24,7 @@ type StreamCreate = Msg<'stream_create'>;
 
 export interface DisplayClientOptions {
   /** Image decoders (Node default: every codec of spice-ts). */
-  decoders?: ImageDecoders | ((shared: { glzWindowPixels: number }) => ImageDecoders);
+  decoders?: ImageDecoders | ((shared: { glzWindowPixels: number; maxImagePixels?: number }) => ImageDecoders);
   /** Pixmap cache capacity announced to the server, pixels. */
   pixmapCacheSize?: number;
   /** GLZ window announced to the server, pixels; 0 makes the server use LZ instead of GLZ. */
@@ -35,6 +35,12 @@ export interface DisplayClientOptions {
    * fancy upsampling), so frames are pixel-identical to spice-gtk's.
    */
   streamDecoder?: () => JpegDecoder;
+  /** Largest surface the server may create (width*height). Default 64 Mi pixels. */
+  maxSurfacePixels?: number;
+  /** Most live surfaces per display channel. Default 1024. */
+  maxSurfaces?: number;
+  /** Largest image (width*height) decoded or drawn. Default 64 Mi pixels. */
+  maxImagePixels?: number;
   /** Ask the server for this image compression (needs its PREF_COMPRESSION cap). */
   preferredCompression?: 'off' | 'auto_glz' | 'auto_lz' | 'quic' | 'glz' | 'lz' | 'lz4';
 }
@@ -70,7 +76,7 @@ export class DisplayClient extends ChannelClient {
 
   static createShared(opts: DisplayClientOptions): DisplayShared {
     const glzWindowPixels = opts.glzWindowSize ?? DISPLAY_INIT_DEFAULTS.glzWindowSize;
-    const decoders = typeof opts.decoders === 'function' ? opts.decoders({ glzWindowPixels }) : (opts.decoders ?? {});
+    const decoders = typeof opts.decoders === 'function' ? opts.decoders({ glzWindowPixels, maxImagePixels: opts.maxImagePixels }) : (opts.decoders ?? {});
     return {
       imageCache: new ImageCache({ maxPixels: opts.pixmapCacheSize ?? DISPLAY_INIT_DEFAULTS.pixmapCacheSize }),
       paletteCache: new PaletteCache(),
@@ -90,6 +96,9 @@ export class DisplayClient extends ChannelClient {
       imageCache: shared.imageCache,
       paletteCache: shared.paletteCache,
       decoders: shared.decoders,
+      maxSurfacePixels: opts.maxSurfacePixels,
+      maxSurfaces: opts.maxSurfaces,
+      maxImagePixels: opts.maxImagePixels,
       onInvalidate: (surfaceId: number, rect: Rect) => this.report({ kind: 'invalidate', surfaceId, rect }),
     });
     shared.imageCache.users++;
