@@ -12,10 +12,17 @@ import { makeTempDir, removeTempDir } from '../test/harness/proc.js';
 
 const RUNS = 7;
 
-function timed(cmd: string): Promise<{ wall: number; cpu: number; ok: boolean; err: string }> {
+// NODE_EXTRA_CA_CERTS makes every Node process read a certificate file at
+// start (~60 ms on the development machine): a property of the machine, not
+// of spice-ts. Both programs run without it; the Node baseline below shows
+// its cost where it is set.
+const ENV = { ...process.env };
+delete ENV.NODE_EXTRA_CA_CERTS;
+
+function timed(cmd: string, env: NodeJS.ProcessEnv = ENV): Promise<{ wall: number; cpu: number; ok: boolean; err: string }> {
   return new Promise((resolve) => {
     // bash's `time` reports the child's real, user and system seconds.
-    execFile('bash', ['-c', `TIMEFORMAT='%R %U %S'; { time ${cmd} >/dev/null 2>/tmp/bench-shot.err ; } 2>&1`], { timeout: 60_000 }, (e, stdout) => {
+    execFile('bash', ['-c', `TIMEFORMAT='%R %U %S'; { time ${cmd} >/dev/null 2>/tmp/bench-shot.err ; } 2>&1`], { timeout: 60_000, env }, (e, stdout) => {
       const [r, u, s] = String(stdout).trim().split(/\s+/).slice(-3).map(Number);
       resolve({ wall: r! * 1000, cpu: (u! + s!) * 1000, ok: !e, err: e ? String(e) : '' });
     });
@@ -43,6 +50,13 @@ async function compare(label: string, host: string, port: number, dir: string): 
 export default async function benchScreenshot(): Promise<void> {
   if (!commandExists('spicy-screenshot')) { console.log('skipped: spicy-screenshot is not installed (spice-client-gtk)'); return; }
   console.log(`median of ${RUNS} alternating runs, whole process (Node start-up included)`);
+  const bare = [] as number[], withCerts = [] as number[];
+  for (let i = 0; i < RUNS; i++) {
+    bare.push((await timed(`${process.execPath} -e ''`)).wall);
+    withCerts.push((await timed(`${process.execPath} -e ''`, process.env)).wall);
+  }
+  console.log(`Node baseline (node -e ''): ${median(bare).toFixed(0)} ms` +
+    (process.env.NODE_EXTRA_CA_CERTS ? `; ${median(withCerts).toFixed(0)} ms with this machine's NODE_EXTRA_CA_CERTS (left out below)` : ''));
   const dir = makeTempDir('bench-shot');
   try {
     if (commandExists('qemu-system-x86_64')) {
