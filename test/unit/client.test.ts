@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SerialQueue } from '../../src/client/serial-queue.js';
 import { decodeCursorShape } from '../../src/client/channels/cursor-shape.js';
-import { parseMouseActions } from '../../src/cli/commands/input.js';
+import { parseMouseActions, unescapeText } from '../../src/cli/commands/input.js';
 import { CursorType, MouseButton } from '../../src/protocol/enums/index.js';
 import { isSpiceError } from '../../src/protocol/errors.js';
 import { ImageCache } from '../../src/canvas/caches.js';
@@ -130,4 +130,10 @@ test('a shared image cache lets FROM_CACHE wait for another display channel; alo
   shared.replaceLossy(6n, better);
   assert.equal(await lossless, better);
   await assert.rejects(Promise.resolve(shared.lookup(7n, false)), (e) => isSpiceError(e) && e.code === 'ERR_INCONSISTENT');
+});
+
+test('type: \\n, \\t and \\\\ in command-line text become Return, Tab and a backslash; other backslashes stay', () => {
+  assert.equal(unescapeText('a\\nb\\tc\\\\d\\;e'), 'a\nb\tc\\d\\;e');
+  assert.equal(unescapeText('real\nnewline'), 'real\nnewline');
+  assert.equal(unescapeText('\\\\n'), '\\n', 'an escaped backslash before n is a backslash and an n');
 });

@@ -20,7 +20,8 @@ const DELAY_HELP = '  --delay MS           pause between key events (default 12,
 export const typeHelp = `usage: spice-ts type <target> TEXT [options]
 
 Types TEXT on the remote keyboard as a US-layout keyboard would (shift for
-capitals and symbols; \\n is Return, \\t is Tab).
+capitals and symbols). In TEXT, \\n is Return, \\t is Tab and \\\\ a backslash;
+real newlines and tabs work too.
 
 options:
 ${DELAY_HELP}
@@ -83,7 +84,7 @@ async function sendKeys(s: SpiceSession, events: KeyEvent[], delay: number): Pro
 
 export function typeCommand(argv: string[], out: (s: string) => void): Promise<number> {
   return withInputs(argv, (n) => n === 1, typeHelp, out, ['inputs'], async (s, [text], delay) => {
-    await sendKeys(s, textToKeyEvents(text!), delay);
+    await sendKeys(s, textToKeyEvents(unescapeText(text!)), delay);
   });
 }
 
@@ -119,6 +120,11 @@ export function mouseCommand(argv: string[], out: (s: string) => void): Promise<
       }
     }
   });
+}
+
+/** `\n`, `\t` and `\\` in command-line text, as echo -e reads them; other backslashes stay. */
+export function unescapeText(text: string): string {
+  return text.replace(/\\([nt\\])/g, (_, c: string) => (c === 'n' ? '\n' : c === 't' ? '\t' : '\\'));
 }
 
 type MouseAction =
