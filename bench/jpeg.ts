@@ -23,38 +23,17 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeJpeg, JPEG_IMAGE_OPTIONS, MJPEG_FRAME_OPTIONS } from '../src/codecs/jpeg.js';
-import { decodeMessage } from '../src/protocol/messages.js';
-import { loadGolden } from '../test/helpers/golden.js';
-import { imagesIn } from '../test/helpers/golden.js';
+import { goldenJpegs } from '../test/helpers/golden.js';
 
 interface Jpeg { data: Uint8Array; width: number; height: number }
 interface BenchSet { label: string; mjpeg: boolean; images: Jpeg[] }
 
 function goldenSets(): BenchSet[] {
-  const images: Jpeg[] = [];
-  const frames: Jpeg[] = [];
-  for (const name of ['xspice-jpeg-zlib-glz', 'xspice-stream-mjpeg']) {
-    for (const c of loadGolden(name).connections) {
-      if (c.def.name !== 'display') continue;
-      const streams = new Map<number, { w: number; h: number }>();
-      for (const m of c.server) {
-        const d = decodeMessage(c.def, 'server', m.type, m.body);
-        const b = d.body as Record<string, any>;
-        if (d.name === 'stream_create') streams.set(b.id, { w: b.src_width, h: b.src_height });
-        if (d.name === 'stream_data') {
-          const st = streams.get(b.base.id);
-          if (st) frames.push({ data: b.data, width: st.w, height: st.h });
-        }
-        for (const im of imagesIn(b)) {
-          if (im.jpeg) images.push({ data: im.jpeg.data, width: im.descriptor.width, height: im.descriptor.height });
-          if (im.jpeg_alpha) images.push({ data: im.jpeg_alpha.data.subarray(0, im.jpeg_alpha.jpeg_size), width: im.descriptor.width, height: im.descriptor.height });
-        }
-      }
-    }
-  }
+  const all = goldenJpegs();
+  const pick = (mjpeg: boolean): Jpeg[] => all.filter((j) => j.mjpeg === mjpeg).map(({ data, width, height }) => ({ data, width, height }));
   return [
-    { label: 'golden JPEG_ALPHA (image)', mjpeg: false, images },
-    { label: 'golden MJPEG frames', mjpeg: true, images: frames },
+    { label: 'golden JPEG_ALPHA (image)', mjpeg: false, images: pick(false) },
+    { label: 'golden MJPEG frames', mjpeg: true, images: pick(true) },
   ];
 }
 

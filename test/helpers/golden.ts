@@ -152,3 +152,47 @@ export function* displayImages(session: GoldenSession): Generator<Record<string,
     }
   }
 }
+
+export interface GoldenJpeg {
+  label: string;
+  data: Uint8Array;
+  width: number;
+  height: number;
+  mjpeg: boolean;
+}
+
+/** The JPEGs of the golden captures: JPEG/JPEG_ALPHA images and MJPEG stream frames. */
+export function goldenJpegs(): GoldenJpeg[] {
+  const out: GoldenJpeg[] = [];
+  for (const name of ['xspice-jpeg-zlib-glz', 'xspice-stream-mjpeg']) {
+    const s = loadGolden(name);
+    for (const c of s.connections) {
+      if (c.def.name !== 'display') continue;
+      const streams = new Map<number, { w: number; h: number }>();
+      for (const m of c.server) {
+        const d = decodeMessage(c.def, 'server', m.type, m.body);
+        // eslint-disable-next-line @typescript-eslint/no-explicit-any
+        const b = d.body as Record<string, any>;
+        if (d.name === 'stream_create') streams.set(b.id, { w: b.src_width, h: b.src_height });
+        if (d.name === 'stream_data') {
+          const st = streams.get(b.base.id);
+          if (!st) throw new Error(`${name}: stream ${b.base.id} has data before STREAM_CREATE`);
+          out.push({ label: `${name} @${m.offset} stream_data`, data: b.data, width: st.w, height: st.h, mjpeg: true });
+        }
+        if (d.name === 'stream_data_sized') {
+          out.push({ label: `${name} @${m.offset} stream_data_sized`, data: b.data, width: b.width, height: b.height, mjpeg: true });
+        }
+        for (const im of imagesIn(b)) {
+          const { width, height } = im.descriptor;
+          if (im.jpeg) out.push({ label: `${name} @${m.offset} JPEG`, data: im.jpeg.data, width, height, mjpeg: false });
+          if (im.jpeg_alpha) {
+            const ja = im.jpeg_alpha;
+            out.push({ label: `${name} @${m.offset} JPEG_ALPHA`, data: ja.data.subarray(0, ja.jpeg_size), width, height, mjpeg: false });
+          }
+        }
+      }
+    }
+  }
+  return out;
+}
+

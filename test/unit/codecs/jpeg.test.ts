@@ -23,65 +23,13 @@ import {
 } from '../../../src/codecs/jpeg.js';
 import type { DecodedImage } from '../../../src/codecs/types.js';
 import { ErrorCode, SpiceError } from '../../../src/protocol/errors.js';
-import { decodeMessage } from '../../../src/protocol/messages.js';
-import { loadGolden } from '../../helpers/golden.js';
+import { goldenJpegs, type GoldenJpeg } from '../../helpers/golden.js';
 
 const REQUIRED = process.env.SPICE_INTEROP === 'required';
 
 // ---------------------------------------------------------------- golden corpus
 
-interface GoldenJpeg {
-  label: string;
-  data: Uint8Array;
-  width: number;
-  height: number;
-  mjpeg: boolean;
-}
-
-/** Finds image structures (anything with a descriptor) in a decoded message body. */
-function findImages(v: unknown, out: Record<string, unknown>[], depth = 0): void {
-  if (!v || typeof v !== 'object' || v instanceof Uint8Array || depth > 8) return;
-  const o = v as Record<string, unknown>;
-  if (o.descriptor && typeof o.descriptor === 'object') out.push(o);
-  for (const k of Object.keys(o)) findImages(o[k], out, depth + 1);
-}
-
-function goldenJpegs(): GoldenJpeg[] {
-  const out: GoldenJpeg[] = [];
-  for (const name of ['xspice-jpeg-zlib-glz', 'xspice-stream-mjpeg']) {
-    const s = loadGolden(name);
-    for (const c of s.connections) {
-      if (c.def.name !== 'display') continue;
-      const streams = new Map<number, { w: number; h: number }>();
-      for (const m of c.server) {
-        const d = decodeMessage(c.def, 'server', m.type, m.body);
-        const b = d.body as Record<string, any>;
-        if (d.name === 'stream_create') streams.set(b.id, { w: b.src_width, h: b.src_height });
-        if (d.name === 'stream_data') {
-          const st = streams.get(b.base.id);
-          assert.ok(st, `stream ${b.base.id} has data before STREAM_CREATE`);
-          out.push({ label: `${name} @${m.offset} stream_data`, data: b.data, width: st.w, height: st.h, mjpeg: true });
-        }
-        if (d.name === 'stream_data_sized') {
-          out.push({ label: `${name} @${m.offset} stream_data_sized`, data: b.data, width: b.width, height: b.height, mjpeg: true });
-        }
-        const images: Record<string, any>[] = [];
-        findImages(b, images);
-        for (const im of images) {
-          const { width, height } = im.descriptor;
-          if (im.jpeg) out.push({ label: `${name} @${m.offset} JPEG`, data: im.jpeg.data, width, height, mjpeg: false });
-          if (im.jpeg_alpha) {
-            const ja = im.jpeg_alpha;
-            out.push({ label: `${name} @${m.offset} JPEG_ALPHA`, data: ja.data.subarray(0, ja.jpeg_size), width, height, mjpeg: false });
-          }
-        }
-      }
-    }
-  }
-  return out;
-}
-
-const GOLDEN = goldenJpegs();
+const GOLDEN: GoldenJpeg[] = goldenJpegs();
 
 // ---------------------------------------------------------------- djpeg / cjpeg
 
