@@ -14,6 +14,10 @@ const benches: Bench[] = [
   { name: 'lz', load: () => import('./lz.js') },
   { name: 'jpeg', load: () => import('./jpeg.js') },
   { name: 'screenshot', load: () => import('./screenshot.js') },
+  { name: 'quic-encode', load: () => import('./quic-encode.js') },
+  { name: 'lz-encode', load: () => import('./lz-encode.js') },
+  { name: 'lz4-encode', load: () => import('./lz4-encode.js') },
+  { name: 'jpeg-encode', load: () => import('./jpeg-encode.js') },
 ];
 
 const only = process.argv.slice(2);

@@ -46,6 +46,8 @@ try {
     format: 'esm',
     platform: 'node',
     target: 'node20',
+    // npm packages stay outside (ws is CommonJS with optional native add-ons).
+    packages: 'external',
     logLevel: 'warning',
   });
 } catch (e) {

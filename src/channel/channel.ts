@@ -55,6 +55,11 @@ export interface ClientChannelOptions extends CommonOptions {
   channelCaps?: number[];
 }
 
+/**
+ * Server role: `channelType` and `channelId` are what the channel starts as; a listening
+ * server does not know them before the link message, so after the link the channel takes
+ * the type and id the client asked for (its `accept` decides whether that is allowed).
+ */
 export interface ServerChannelOptions extends CommonOptions, Partial<Pick<ServerLinkOptions, 'commonCaps'>> {
   role: 'server';
   accept: ServerLinkOptions['accept'];
@@ -85,7 +90,9 @@ export const DEFAULT_CLIENT_COMMON_CAPS = [CommonCap.PROTOCOL_AUTH_SELECTION, Co
 type State = 'new' | 'linking' | 'ready' | 'closed';
 
 export class SpiceChannel extends Emitter<ChannelEvents> {
-  readonly def: ChannelDef;
+  /** The channel's definition (server role: the linked type once the link is done). */
+  def: ChannelDef;
+  private channelId: number;
   readonly role: 'client' | 'server';
   private state: State = 'new';
   private readonly q = new ByteQueue();
@@ -113,6 +120,7 @@ export class SpiceChannel extends Emitter<ChannelEvents> {
     const def = channelByType(opts.channelType);
     if (!def) throw new SpiceError(ErrorCode.BAD_ARGUMENT, `unknown channel type ${opts.channelType}`);
     this.def = def;
+    this.channelId = opts.channelId;
     this.role = opts.role;
     if (opts.role === 'client' && opts.auth === 'sasl') {
       throw new SpiceError(ErrorCode.SASL_UNSUPPORTED, 'SASL authentication is not implemented yet; use a ticket (password)', { channel: def.name });
@@ -124,7 +132,7 @@ export class SpiceChannel extends Emitter<ChannelEvents> {
   }
 
   get id(): number {
-    return this.opts.channelId;
+    return this.channelId;
   }
 
   get ready(): boolean {
@@ -224,7 +232,7 @@ export class SpiceChannel extends Emitter<ChannelEvents> {
   }
 
   private ctx() {
-    return { channel: this.def.name, channelId: this.opts.channelId };
+    return { channel: this.def.name, channelId: this.channelId };
   }
 
   private writeRaw(b: Uint8Array): void {
@@ -282,7 +290,14 @@ export class SpiceChannel extends Emitter<ChannelEvents> {
   private linked(): void {
     let info: LinkedEvent;
     if (this.link instanceof ClientLink) info = { client: this.link.result!, miniHeader: this.link.result!.miniHeader };
-    else { const r = (this.link as ServerLink).result!; info = { server: r, miniHeader: r.miniHeader }; }
+    else {
+      const r = (this.link as ServerLink).result!;
+      info = { server: r, miniHeader: r.miniHeader };
+      const def = channelByType(r.mess.channelType);
+      if (!def) throw new SpiceError(ErrorCode.INCONSISTENT, `linked to unknown channel type ${r.mess.channelType}`);
+      this.def = def;
+      this.channelId = r.mess.channelId;
+    }
     this.linkInfo = info;
     const max = this.opts.limits?.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
     this.framer = new Framer({ maxMessageSize: max, mini: info.miniHeader });

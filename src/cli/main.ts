@@ -14,6 +14,7 @@ const commands: Record<string, { run: () => Promise<Command>; summary: string }>
   type: { run: async () => (await import('./commands/input.js')).typeCommand, summary: 'type text on the remote keyboard (US layout)' },
   'send-keys': { run: async () => (await import('./commands/input.js')).sendKeysCommand, summary: 'press key combinations (ctrl+alt+Delete ...)' },
   mouse: { run: async () => (await import('./commands/input.js')).mouseCommand, summary: 'move the pointer, click, scroll' },
+  serve: { run: async () => (await import('./commands/serve.js')).serveCommand, summary: 'show a display source (demo, an X display) to SPICE viewers' },
 };
 
 function version(): string {

@@ -115,19 +115,30 @@ export class QuicModel {
     this.pos = 1;
     this.avail = 0;
 
+    this.resetModel(fam, width);
+    if (this.rgbA.length < width) {
+      const cap = Math.max(width, 64);
+      this.rgbA = new Int32Array(cap);
+      this.rgbB = new Int32Array(cap);
+      this.planeA = new Uint8Array(cap);
+      this.planeB = new Uint8Array(cap);
+    }
+  }
+
+  /**
+   * Fresh models (statistics, states, residual rows) for an image `width`
+   * pixels wide: the part of beginModel the encoder shares.
+   */
+  resetModel(fam: QuicFamily, width: number): void {
     this.fam = fam;
     this.width = width;
     this.counters.fill(0);
     this.best.fill(fam.bpc - 1);
     this.codeOf.fill(fam.bpc - 1);
-    if (this.rgbA.length < width) {
+    if (this.corr.length === 0 || this.corr[0]!.length < width + 1) {
       const cap = Math.max(width, 64);
       this.corr = [];
       for (let c = 0; c < 4; c++) this.corr.push(new Uint8Array(cap + 1));
-      this.rgbA = new Int32Array(cap);
-      this.rgbB = new Int32Array(cap);
-      this.planeA = new Uint8Array(cap);
-      this.planeB = new Uint8Array(cap);
     }
     for (let c = 0; c < 4; c++) this.corr[c]![0] = 0;
     this.rgbState.reset();

@@ -50,6 +50,10 @@ export const ErrorCode = {
   CORRUPT_IMAGE: 'ERR_CORRUPT_IMAGE',
   /** A GLZ image refers to a dictionary image that is not there (evicted, or never sent). */
   GLZ_MISSING: 'ERR_GLZ_MISSING',
+  /** The display source (X server, program) failed or went away. */
+  SOURCE: 'ERR_SOURCE',
+  /** A peer sends more than it may (messages per second, queued bytes). */
+  FLOOD: 'ERR_FLOOD',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -115,11 +115,31 @@ class SocketTransport implements Transport {
     this.socket.uncork();
   }
 
+  pendingBytes(): number {
+    return this.socket.writableLength;
+  }
+
+  onceDrained(cb: () => void): void {
+    if (this.ended || this.socket.writableLength === 0) { queueMicrotask(cb); return; }
+    this.socket.once('drain', cb);
+  }
+
   close(): void {
     if (this.ended) return;
     this.socket.end();
     setTimeout(() => this.done(), 1000).unref();
   }
+}
+
+/**
+ * Wraps a socket a server accepted (TCP, UNIX or TLS) as a transport; `peer` names the
+ * client in logs and errors.
+ */
+export function acceptedTransport(socket: net.Socket, secure: boolean): Transport {
+  const ep: Endpoint = socket.remoteAddress
+    ? { kind: secure ? 'tls' : 'tcp', host: socket.remoteAddress, port: socket.remotePort ?? 0 }
+    : { kind: 'unix', path: socket.localAddress || 'socket' };
+  return new SocketTransport(socket, ep, secure);
 }
 
 /** Opens a transport to `ep`. Rejects with a SpiceError (CONNECT, TLS or TIMEOUT). */

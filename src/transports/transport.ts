@@ -14,6 +14,10 @@ export interface Transport {
   /** Sends what has been written so far now, in its own segment (writes are otherwise batched per tick). */
   flush?(): void;
   close(): void;
+  /** Bytes written but not yet handed to the network (flow control); absent: unknown. */
+  pendingBytes?(): number;
+  /** Calls `cb` once when the pending bytes have been handed to the network. */
+  onceDrained?(cb: () => void): void;
   onData(cb: (bytes: Uint8Array) => void): void;
   /** Called once, when the connection is gone (with an error if it failed). */
   onClose(cb: (err?: SpiceError) => void): void;

@@ -1,0 +1,237 @@
+/**
+ * A viewer's display channel. After DISPLAY_INIT (or a short wait for viewers that skip
+ * it) it creates the primary surface, draws the whole frame and sends MARK; from then on
+ * it sends the source's damage as draw-copy (or fill) messages and moves as COPY_BITS.
+ *
+ * Flow control: at most two ACK windows of messages may be unacknowledged, and at most
+ * `maxQueuedBytes` may wait in the connection; past either the channel stops encoding
+ * and keeps collecting damage (a bounded list of rectangles), so a slow viewer gets
+ * fewer, larger updates instead of an ever longer queue.
+ *
+ * Ordering: a move is sent as COPY_BITS only when nothing is queued before it (the
+ * viewer's pixels are then known to be the ones the copy needs); otherwise its
+ * destination is simply redrawn.
+ */
+import { DisplayCap, ImageScaleMode, Ropd, SurfaceFlags, SurfaceFmt, BrushType, ClipType } from '../../protocol/enums/index.js';
+import { GlzEncoder } from '../../codecs/encode/glz-encode.js';
+import { ServerChannelBase, type ServerHandler } from './base.js';
+import { Damage, intersect, type Box } from '../display/damage.js';
+import { compressionFromWire, encodeRect, type CompressionName } from '../display/image-encoder.js';
+import type { SpiceChannel } from '../../channel/channel.js';
+import type { ServerLinkResult } from '../../channel/link-server.js';
+import type { Transport } from '../../transports/transport.js';
+import type { Viewer } from '../viewer.js';
+
+type Op =
+  | { kind: 'surface' }
+  | { kind: 'destroy' }
+  | { kind: 'flush' }
+  | { kind: 'monitors' }
+  | { kind: 'mark' }
+  | { kind: 'copy'; dst: Box; sx: number; sy: number };
+
+const NO_MASK = { flags: 0, pos: { x: 0, y: 0 }, bitmap: null };
+const NO_CLIP = { type: ClipType.NONE };
+
+const wireRect = (b: Box) => ({ top: b.y0, left: b.x0, bottom: b.y1, right: b.x1 });
+
+export class ServerDisplay extends ServerChannelBase {
+  protected readonly handlers: Record<string, ServerHandler> = {
+    init: (b) => this.onInit(b),
+    preferred_compression: (b) => {
+      const name = compressionFromWire(b.image_compression as number);
+      if (name) this.preferred = name;
+    },
+    ack: () => this.kick(),
+  };
+  private readonly damageList = new Damage();
+  private ops: Op[] = [];
+  private inflight: Box[] = [];
+  private glz: GlzEncoder | null = null;
+  private preferred?: CompressionName;
+  private started = false;
+  private sending = false;
+  private waitingDrain = false;
+  private width = 0;
+  private height = 0;
+  private readonly initTimer: ReturnType<typeof setTimeout>;
+  private readonly ackWindow: number;
+
+  constructor(viewer: Viewer, channel: SpiceChannel, transport: Transport, link: ServerLinkResult) {
+    super(viewer, channel, transport, link);
+    this.ackWindow = viewer.server.settings.ackWindow;
+    channel.setAckWindow(this.ackWindow);
+    this.initTimer = setTimeout(() => this.begin(), viewer.server.settings.displayInitWaitMs);
+  }
+
+  private get server() {
+    return this.viewer.server;
+  }
+
+  private get bounds(): Box {
+    return { x0: 0, y0: 0, x1: this.width, y1: this.height };
+  }
+
+  private onInit(b: Record<string, any>): void {
+    const window = Number(b.glz_dictionary_window_size);
+    if (window > 0 && !this.glz) {
+      this.glz = new GlzEncoder({ windowPixels: Math.min(window, this.server.settings.maxGlzWindowPixels), dictionaryId: b.glz_dictionary_id });
+    }
+    this.begin();
+  }
+
+  private begin(): void {
+    if (this.started || !this.channel.ready) return;
+    clearTimeout(this.initTimer);
+    this.started = true;
+    const f = this.server.source.frame();
+    this.width = f.width;
+    this.height = f.height;
+    this.damageList.add(this.bounds, this.bounds);
+    this.ops.push({ kind: 'surface' }, { kind: 'flush' }, { kind: 'monitors' }, { kind: 'mark' });
+    this.kick();
+  }
+
+  /** New damage from the source (already captured). */
+  damage(boxes: readonly Box[]): void {
+    if (!this.started) return;
+    this.damageList.addAll(boxes, this.bounds);
+    this.kick();
+  }
+
+  /** The source moved `src` by (dx, dy); `frozen`: damage reported before the move is still on its way. */
+  move(src: Box, dx: number, dy: number, frozen: boolean): void {
+    if (!this.started) return;
+    const dst = intersect({ x0: src.x0 + dx, y0: src.y0 + dy, x1: src.x1 + dx, y1: src.y1 + dy }, this.bounds);
+    if (!dst) return;
+    const from = intersect({ x0: dst.x0 - dx, y0: dst.y0 - dy, x1: dst.x1 - dx, y1: dst.y1 - dy }, this.bounds);
+    const whole = from && from.x1 - from.x0 === dst.x1 - dst.x0 && from.y1 - from.y0 === dst.y1 - dst.y0;
+    if (frozen || !whole || this.ops.length || this.inflight.length) {
+      this.damageList.add(dst, this.bounds);
+    } else {
+      this.damageList.moved(from!, dx, dy, this.bounds);
+      this.ops.push({ kind: 'copy', dst, sx: from!.x0, sy: from!.y0 });
+    }
+    this.kick();
+  }
+
+  resized(width: number, height: number): void {
+    if (!this.started) return;
+    this.damageList.clear();
+    this.inflight = [];
+    this.ops = [{ kind: 'destroy' }, { kind: 'surface' }, { kind: 'flush' }, { kind: 'monitors' }];
+    this.width = width;
+    this.height = height;
+    this.damageList.add(this.bounds, this.bounds);
+    this.kick();
+  }
+
+  private blocked(): boolean {
+    if (this.channel.unacked >= this.ackWindow * 2) return true; // the next ACK calls kick()
+    const queued = this.transport.pendingBytes?.() ?? 0;
+    if (queued > this.server.settings.maxQueuedBytes) {
+      if (!this.waitingDrain && this.transport.onceDrained) {
+        this.waitingDrain = true;
+        this.transport.onceDrained(() => { this.waitingDrain = false; this.kick(); });
+      }
+      return true;
+    }
+    return false;
+  }
+
+  /** Sends what can be sent now. */
+  kick(): void {
+    if (this.sending || !this.started || !this.channel.ready) return;
+    this.sending = true;
+    try {
+      while (this.channel.ready && !this.blocked()) {
+        if (this.inflight.length) {
+          this.sendBox(this.inflight.shift()!);
+          continue;
+        }
+        const op = this.ops[0];
+        if (op?.kind === 'flush') {
+          if (!this.damageList.empty) { this.inflight = this.cut(this.damageList.take()); continue; }
+          this.ops.shift();
+          continue;
+        }
+        if (op) {
+          this.ops.shift();
+          this.runOp(op);
+          continue;
+        }
+        if (this.damageList.empty) break;
+        this.inflight = this.cut(this.damageList.take());
+      }
+    } finally {
+      this.sending = false;
+    }
+  }
+
+  /** Cuts rectangles bigger than the image limit into bands. */
+  private cut(boxes: Box[]): Box[] {
+    const max = this.server.settings.maxImagePixels;
+    const out: Box[] = [];
+    for (const b of boxes) {
+      const w = b.x1 - b.x0;
+      const rows = Math.max(1, Math.floor(max / w));
+      for (let y = b.y0; y < b.y1; y += rows) out.push({ x0: b.x0, y0: y, x1: b.x1, y1: Math.min(b.y1, y + rows) });
+    }
+    return out;
+  }
+
+  private runOp(op: Op): void {
+    switch (op.kind) {
+      case 'surface':
+        this.send('surface_create', {
+          surface_id: 0, width: this.width, height: this.height, format: SurfaceFmt['32_xRGB'], flags: SurfaceFlags.PRIMARY,
+        });
+        break;
+      case 'destroy':
+        this.send('surface_destroy', { surface_id: 0 });
+        break;
+      case 'monitors':
+        if (this.clientCaps.has(DisplayCap.MONITORS_CONFIG)) {
+          this.send('monitors_config', {
+            count: 1, max_allowed: 1,
+            heads: [{ monitor_id: 0, surface_id: 0, width: this.width, height: this.height, x: 0, y: 0, flags: 0 }],
+          });
+        }
+        break;
+      case 'mark':
+        this.send('mark', {});
+        break;
+      case 'copy':
+        this.server.stats.copyBits++;
+        this.send('copy_bits', { base: { surface_id: 0, box: wireRect(op.dst), clip: NO_CLIP }, src_pos: { x: op.sx, y: op.sy } });
+        break;
+      case 'flush':
+        break;
+    }
+  }
+
+  private sendBox(b: Box): void {
+    const frame = this.server.source.frame();
+    // The frame may have shrunk since the damage was taken (a resize is on its way).
+    const c = intersect(b, { x0: 0, y0: 0, x1: Math.min(frame.width, this.width), y1: Math.min(frame.height, this.height) });
+    if (!c) return;
+    const setting = this.preferred ?? this.server.compression;
+    const enc = encodeRect(frame, c, setting, { lz4: this.clientCaps.has(DisplayCap.LZ4_COMPRESSION), glz: this.glz }, this.server.stats);
+    const base = { surface_id: 0, box: wireRect(c), clip: NO_CLIP };
+    if (enc.kind === 'fill') {
+      this.send('draw_fill', { base, data: { brush: { type: BrushType.SOLID, color: enc.color }, rop_descriptor: Ropd.OP_PUT, mask: NO_MASK } });
+      return;
+    }
+    this.send('draw_copy', {
+      base,
+      data: {
+        src_bitmap: enc.image, src_area: { top: 0, left: 0, bottom: c.y1 - c.y0, right: c.x1 - c.x0 },
+        rop_descriptor: Ropd.OP_PUT, scale_mode: ImageScaleMode.NEAREST, mask: NO_MASK,
+      },
+    });
+  }
+
+  protected override closed(): void {
+    clearTimeout(this.initTimer);
+  }
+}

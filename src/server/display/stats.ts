@@ -1,0 +1,50 @@
+/**
+ * What the display channels sent, per image codec: images, pixels and bytes.
+ * `spice-ts serve --stats` prints it; the bench reads it.
+ */
+
+export interface CodecCount {
+  images: number;
+  pixels: number;
+  /** Bytes of image data (the codec's output, without message headers). */
+  bytes: number;
+  /** Milliseconds spent encoding. */
+  ms: number;
+}
+
+export class DisplayStats {
+  readonly codecs = new Map<string, CodecCount>();
+  copyBits = 0;
+  fills = 0;
+  /** Every byte the display channels wrote, headers included. */
+  wireBytes = 0;
+  messages = 0;
+
+  count(codec: string, pixels: number, bytes: number, ms: number): void {
+    let c = this.codecs.get(codec);
+    if (!c) this.codecs.set(codec, c = { images: 0, pixels: 0, bytes: 0, ms: 0 });
+    c.images++;
+    c.pixels += pixels;
+    c.bytes += bytes;
+    c.ms += ms;
+  }
+
+  /** A table, one line per codec. */
+  format(): string {
+    const lines = ['codec      images     pixels        bytes   bits/px   enc ms'];
+    const rows = [...this.codecs.entries()].sort((a, b) => b[1].bytes - a[1].bytes);
+    for (const [name, c] of rows) {
+      lines.push(`${name.padEnd(8)} ${String(c.images).padStart(8)} ${String(c.pixels).padStart(10)} ${String(c.bytes).padStart(12)}`
+        + ` ${(c.pixels ? (c.bytes * 8) / c.pixels : 0).toFixed(3).padStart(9)} ${c.ms.toFixed(1).padStart(8)}`);
+    }
+    lines.push(`fills ${this.fills}, copy-bits ${this.copyBits}, display messages ${this.messages}, display bytes ${this.wireBytes}`);
+    return lines.join('\n');
+  }
+
+  toJSON(): Record<string, unknown> {
+    return {
+      codecs: Object.fromEntries(this.codecs), copyBits: this.copyBits, fills: this.fills,
+      wireBytes: this.wireBytes, messages: this.messages,
+    };
+  }
+}

@@ -1,0 +1,452 @@
+/**
+ * The `x11:DISPLAY` display source: exports a running X server (Xvfb, Xorg)
+ * to SPICE viewers. Pixels come from GetImage on the root window, changes
+ * from DAMAGE, the cursor from XFIXES, input goes in through XTEST, screen
+ * size changes through RandR, and the CLIPBOARD selection both ways.
+ *
+ * Damage: by default the damage object reports NonEmpty; on each notify we
+ * DamageSubtract everything into an XFIXES region and fetch its rectangles
+ * (one round trip, non-overlapping rectangles, nothing lost while waiting).
+ * `damage: 'raw'` instead takes one event per drawn rectangle.
+ */
+import { ErrorCode, SpiceError, toSpiceError } from '../../../protocol/errors.js';
+import type { DisplaySource, KeyEvent, PointerEvent, SourceCursor, SourceFrame, SourceRect, SourceSink } from '../../source.js';
+import { X11Connection, X11RequestError, type X11ConnectOptions } from './connection.js';
+import {
+  Ev, EventMask, XErr, encodeCreateInputOnlyWindow, encodeGetGeometry, encodeGetImage, encodeQueryPointer, encodeSelectEvents,
+  findVisual, parseConfigureNotify, parseGetGeometry, parseGetImage, parseQueryPointer,
+} from './protocol.js';
+import {
+  DamageLevel, FakeType, XFixesMask, encodeCreateRegion, encodeDamageCreate, encodeDamageSubtract, encodeFakeInput, encodeFetchRegion,
+  encodeGetCursorImage, encodeQueryVersion, encodeSelectCursorInput, encodeSelectSelectionInput, encodeXTestGetVersion,
+  parseDamageNotify, parseFetchRegion, parseGetCursorImage, type Rect,
+} from './extensions.js';
+import { copyZPixmap, supportedFormat, unpremultiply, zpixmapStride, type PixelFormat } from './pixels.js';
+import { scancodeToXKeycode } from './keymap.js';
+import { X11Clipboard } from './clipboard.js';
+import { randrResize } from './resize.js';
+import { coalesceRects, type CoalesceOptions } from './rects.js';
+
+export interface X11SourceOptions extends X11ConnectOptions {
+  /** How DAMAGE reports changes: 'region' (default) or 'raw' (see the file header). */
+  damage?: 'region' | 'raw';
+  /** Largest GetImage reply in bytes (default 1 MiB); larger rectangles are read in bands of rows. */
+  maxImageBytes?: number;
+  /** How often to ask the X server where the pointer is, in ms (default 50; 0: never). */
+  pointerPollMs?: number;
+  /** Share the CLIPBOARD selection (default true). */
+  clipboard?: boolean;
+  /** Largest clipboard text, bytes (default 16 MiB). */
+  clipboardMaxBytes?: number;
+  /**
+   * Merge damage rectangles before reporting them (default { slack: 4096, maxRects: 128 }):
+   * thousands of tiny pieces cost a GetImage and an image each. false: report X's rectangles as they are.
+   */
+  coalesce?: CoalesceOptions | false;
+  /** Largest screen accepted, in pixels per side (default 8192). */
+  maxSide?: number;
+  /** Diagnostics (default: none). */
+  log?: (msg: string) => void;
+}
+
+interface Ext { majorOpcode: number; firstEvent: number }
+
+/** Buttons of the SPICE mask, bit by bit, as X buttons. */
+const X_BUTTONS = [1, 2, 3, 8, 9];
+
+export function createX11Source(display: string, opts: X11SourceOptions = {}): DisplaySource {
+  return new X11Source(display, opts);
+}
+
+class X11Source implements DisplaySource {
+  readonly name: string;
+  private conn?: X11Connection;
+  private sink?: SourceSink;
+  private fmt!: PixelFormat;
+  private root = 0;
+  private fr: SourceFrame = { width: 0, height: 0, pixels: new Uint32Array(0), stride: 0 };
+  private damageExt!: Ext;
+  private xfixes!: Ext;
+  private xtest?: Ext;
+  private randr?: Ext;
+  private damage = 0;
+  private firstCaptureSeq = Infinity;
+  private early: SourceRect[] = [];
+  private region = 0;
+  private fetching = false;
+  private dirty = false;
+  private rawBatch: SourceRect[] = [];
+  private cur: SourceCursor | null = null;
+  private cursorSerial = -1;
+  private cursorBusy = false;
+  private cursorAgain = false;
+  private cursorRetries = 0;
+  private clip?: X11Clipboard;
+  private pollTimer?: ReturnType<typeof setInterval>;
+  private polling = false;
+  private lastPointer = { x: -1, y: -1 };
+  private buttons = 0;
+  private readonly keysDown = new Set<number>();
+  private resizing = false;
+  private resizeWanted?: { width: number; height: number };
+  private stopped = false;
+  private readonly log: (msg: string) => void;
+  private readonly warned = new Set<string>();
+
+  constructor(private readonly display: string, private readonly opts: X11SourceOptions) {
+    this.name = `x11:${display}`;
+    this.log = opts.log ?? (() => {});
+  }
+
+  async start(sink: SourceSink): Promise<void> {
+    // The largest reply we ask for: an image band (at least one row) or the clipboard text.
+    const o = this.opts;
+    const maxMessageBytes = o.maxMessageBytes ?? Math.max(o.maxImageBytes ?? 1 << 20, 4 * (o.maxSide ?? 8192), o.clipboardMaxBytes ?? 16 << 20) + (1 << 20);
+    const conn = await X11Connection.connect(this.display, { ...o, maxMessageBytes });
+    this.conn = conn;
+    // Events from the start on: damage that comes while we set up is reported once started.
+    conn.onEvent = (ev) => { try { this.onEvent(ev.code, ev.sequence, ev.bytes); } catch (e) { this.fatal(e); } };
+    try {
+      await this.setUp(conn);
+    } catch (e) {
+      this.stopped = true;
+      conn.close();
+      throw toSpiceError(e, ErrorCode.UNSUPPORTED);
+    }
+    this.sink = sink;
+    conn.onError = (e) => this.fatal(e);
+    conn.onClose = (err) => { if (err) this.fatal(err); };
+    if (this.early.length) this.report(this.early.splice(0));
+    const poll = this.opts.pointerPollMs ?? 50;
+    if (poll > 0) {
+      this.pollTimer = setInterval(() => this.pollPointer(), poll);
+      this.pollTimer.unref?.();
+    }
+  }
+
+  private async setUp(conn: X11Connection): Promise<void> {
+    const s = conn.screen;
+    this.root = s.root;
+    const visual = findVisual(s, s.rootVisual);
+    const pf = conn.setup.formats.find((f) => f.depth === s.rootDepth);
+    if (!visual || !pf || visual.cls !== 4 && visual.cls !== 5) {
+      throw new SpiceError(ErrorCode.UNSUPPORTED, `X display ${this.display}: root visual is not TrueColor/DirectColor (depth ${s.rootDepth})`);
+    }
+    this.fmt = { bitsPerPixel: pf.bitsPerPixel, scanlinePad: pf.scanlinePad, msbFirst: conn.setup.imageByteOrder === 1, redMask: visual.redMask, greenMask: visual.greenMask, blueMask: visual.blueMask };
+    if (!supportedFormat(this.fmt)) throw new SpiceError(ErrorCode.UNSUPPORTED, `X display ${this.display}: ${pf.bitsPerPixel} bits per pixel is not supported`);
+    const [damage, xfixes, xtest, randr] = await Promise.all(['DAMAGE', 'XFIXES', 'XTEST', 'RANDR'].map((n) => conn.extension(n)));
+    if (!damage!.present || !xfixes!.present) {
+      throw new SpiceError(ErrorCode.UNSUPPORTED, `X display ${this.display} lacks the ${!damage!.present ? 'DAMAGE' : 'XFIXES'} extension`);
+    }
+    this.damageExt = damage!;
+    this.xfixes = xfixes!;
+    if (xtest!.present) this.xtest = xtest; else this.log('x11: no XTEST extension: viewer input is ignored');
+    if (randr!.present) this.randr = randr; else this.log('x11: no RandR extension: resize requests are ignored');
+    // XFIXES first: DAMAGE builds on its regions.
+    await conn.request(encodeQueryVersion(this.xfixes.majorOpcode, 5, 0), 'XFixesQueryVersion');
+    const versions: Promise<unknown>[] = [conn.request(encodeQueryVersion(this.damageExt.majorOpcode, 1, 1), 'DamageQueryVersion')];
+    if (this.xtest) versions.push(conn.request(encodeXTestGetVersion(this.xtest.majorOpcode), 'XTestGetVersion'));
+    if (this.randr) versions.push(conn.request(encodeQueryVersion(this.randr.majorOpcode, 1, 3), 'RRQueryVersion'));
+    await Promise.all(versions);
+
+    const win = conn.allocId();
+    conn.send(encodeCreateInputOnlyWindow(win, this.root, EventMask.PropertyChange));
+    conn.send(encodeSelectEvents(this.root, EventMask.StructureNotify));
+    const raw = this.opts.damage === 'raw';
+    if (!raw) {
+      this.region = conn.allocId();
+      conn.send(encodeCreateRegion(this.xfixes.majorOpcode, this.region));
+    }
+    this.damage = conn.allocId();
+    conn.send(encodeDamageCreate(this.damageExt.majorOpcode, this.damage, this.root, raw ? DamageLevel.RawRectangles : DamageLevel.NonEmpty));
+    // DamageCreate damages the whole window; the first capture below reads it all anyway.
+    if (!raw) conn.send(encodeDamageSubtract(this.damageExt.majorOpcode, this.damage, 0, 0));
+    conn.send(encodeSelectCursorInput(this.xfixes.majorOpcode, this.root, XFixesMask.DisplayCursor));
+    if (this.opts.clipboard ?? true) {
+      this.clip = new X11Clipboard(conn, win, (t) => this.sink?.clipboard?.(t), { maxBytes: this.opts.clipboardMaxBytes, log: this.log });
+      await this.clip.init();
+      const m = XFixesMask.SetSelectionOwner | XFixesMask.SelectionWindowDestroy | XFixesMask.SelectionClientClose;
+      conn.send(encodeSelectSelectionInput(this.xfixes.majorOpcode, win, this.clip.selectionAtom, m));
+    }
+    const g = parseGetGeometry(await conn.request(encodeGetGeometry(this.root), 'GetGeometry'));
+    this.newFrame(g.width, g.height);
+    // Raw damage events sent before the server reads the frame for us are covered by that read.
+    this.firstCaptureSeq = conn.lastSequence + 1;
+    await Promise.all([this.capture([{ x: 0, y: 0, width: g.width, height: g.height }]), this.updateCursor(false)]);
+  }
+
+  private newFrame(width: number, height: number): void {
+    const max = this.opts.maxSide ?? 8192;
+    if (width > max || height > max) throw new SpiceError(ErrorCode.LIMIT, `X screen ${width}x${height} is over the ${max}-pixel limit`);
+    this.fr = { width, height, pixels: new Uint32Array(width * height), stride: width };
+  }
+
+  frame(): SourceFrame {
+    return this.fr;
+  }
+
+  cursor(): SourceCursor | null {
+    return this.cur;
+  }
+
+  /** Reads the rectangles from the root window into the frame (clipped; big ones in bands). */
+  async capture(rects: SourceRect[]): Promise<void> {
+    const conn = this.conn;
+    if (!conn || this.stopped) return;
+    const f = this.fr;
+    const maxBytes = Math.max(4096, this.opts.maxImageBytes ?? 1 << 20);
+    const jobs: Promise<void>[] = [];
+    for (const r of rects) {
+      const x0 = Math.max(0, Math.floor(r.x)), y0 = Math.max(0, Math.floor(r.y));
+      const x1 = Math.min(f.width, Math.ceil(r.x + r.width)), y1 = Math.min(f.height, Math.ceil(r.y + r.height));
+      if (x1 <= x0 || y1 <= y0) continue;
+      const w = x1 - x0;
+      const rowsPer = Math.max(1, Math.floor(maxBytes / zpixmapStride(this.fmt, w)));
+      for (let y = y0; y < y1; y += rowsPer) {
+        const h = Math.min(rowsPer, y1 - y);
+        jobs.push(conn.request(encodeGetImage(this.root, x0, y, w, h), 'GetImage').then(
+          (reply) => {
+            if (this.fr !== f) return; // resized meanwhile: the whole new frame gets read
+            copyZPixmap(parseGetImage(reply).data, w, h, this.fmt, f.pixels, y * f.stride + x0, f.stride);
+          },
+          (e) => {
+            // BadMatch: the screen shrank under us; ConfigureNotify follows.
+            if (e instanceof X11RequestError && e.x.code === XErr.BadMatch) return;
+            throw e;
+          },
+        ));
+      }
+    }
+    await Promise.all(jobs);
+  }
+
+  private onEvent(code: number, seq: number, b: Uint8Array): void {
+    if (this.stopped) return;
+    if (!this.damageExt || !this.xfixes) return; // nothing is selected before both are known
+    if (code === this.damageExt.firstEvent) return this.onDamage(seq, b);
+    if (code === this.xfixes.firstEvent + 1) { void this.updateCursor(true); return; }
+    if (code === this.xfixes.firstEvent) { this.clip?.handleOwnerChange(b); return; }
+    if (code === Ev.ConfigureNotify) {
+      const c = parseConfigureNotify(b);
+      if (c.window === this.root && (c.width !== this.fr.width || c.height !== this.fr.height)) this.onResized(c.width, c.height);
+      return;
+    }
+    this.clip?.handleEvent(code, b);
+  }
+
+  private onDamage(seq: number, b: Uint8Array): void {
+    if (this.opts.damage === 'raw') {
+      if (seq < this.firstCaptureSeq) return;
+      const a = parseDamageNotify(b).area;
+      if (this.rawBatch.push({ x: a.x, y: a.y, width: a.width, height: a.height }) === 1) {
+        setImmediate(() => {
+          const batch = this.rawBatch;
+          this.rawBatch = [];
+          if (!this.stopped && batch.length) this.report(batch);
+        });
+      }
+      return;
+    }
+    if (this.fetching) { this.dirty = true; return; }
+    void this.fetchDamage();
+  }
+
+  /** Moves the damage into our region and reports its rectangles; again while new damage came meanwhile. */
+  private async fetchDamage(): Promise<void> {
+    const conn = this.conn!;
+    this.fetching = true;
+    try {
+      do {
+        this.dirty = false;
+        conn.send(encodeDamageSubtract(this.damageExt.majorOpcode, this.damage, 0, this.region));
+        const { rects } = parseFetchRegion(await conn.request(encodeFetchRegion(this.xfixes.majorOpcode, this.region), 'XFixesFetchRegion'));
+        if (this.stopped) return;
+        const out = rects.filter((r: Rect) => r.width > 0 && r.height > 0);
+        if (out.length) this.report(out);
+      } while (this.dirty && !this.stopped);
+    } catch (e) {
+      this.fatal(e);
+    } finally {
+      this.fetching = false;
+    }
+  }
+
+  private report(rects: SourceRect[]): void {
+    if (!this.sink) { this.early.push(...rects); return; }
+    const c = this.opts.coalesce;
+    this.sink.damage(c === false ? rects : coalesceRects(rects, c));
+  }
+
+  private onResized(width: number, height: number): void {
+    try {
+      this.newFrame(width, height);
+    } catch (e) {
+      this.fatal(e);
+      return;
+    }
+    this.sink?.resized(width, height);
+    this.sink?.damage([{ x: 0, y: 0, width, height }]);
+  }
+
+  private async updateCursor(report: boolean): Promise<void> {
+    if (this.cursorBusy) { this.cursorAgain = true; return; }
+    this.cursorBusy = true;
+    try {
+      do {
+        this.cursorAgain = false;
+        const c = parseGetCursorImage(await this.conn!.request(encodeGetCursorImage(this.xfixes.majorOpcode), 'XFixesGetCursorImage'));
+        if (this.stopped) return;
+        this.cursorRetries = 0;
+        if (c.serial === this.cursorSerial) continue;
+        this.cursorSerial = c.serial;
+        this.cur = c.width && c.height
+          ? { width: c.width, height: c.height, hotX: Math.min(c.xhot, c.width - 1), hotY: Math.min(c.yhot, c.height - 1), pixels: unpremultiply(c.argb) }
+          : null;
+        if (report) this.sink?.cursor(this.cur);
+      } while (this.cursorAgain && !this.stopped);
+    } catch (e) {
+      // With the SECURITY extension (Xvfb, Xorg) the server refuses (BadAccess) the image of
+      // a cursor whose creator has disconnected (e.g. after `xsetroot -cursor_name`): keep
+      // the last shape. Ask again once in case the refusal was transient.
+      if (e instanceof X11RequestError) {
+        this.warnOnce(`cursor ${e.x.code}`, `x11: cannot read the cursor image: ${e.message}`);
+        if (report && this.cursorRetries++ < 1) setTimeout(() => { if (!this.stopped) void this.updateCursor(true); }, 100).unref?.();
+      } else if (report) this.fatal(e);
+      else throw e;
+    } finally {
+      this.cursorBusy = false;
+    }
+  }
+
+  private async pollPointer(): Promise<void> {
+    if (this.polling || this.stopped || !this.conn) return;
+    this.polling = true;
+    try {
+      const p = parseQueryPointer(await this.conn.request(encodeQueryPointer(this.root), 'QueryPointer'));
+      if (!this.stopped && p.sameScreen && (p.rootX !== this.lastPointer.x || p.rootY !== this.lastPointer.y)) {
+        this.lastPointer = { x: p.rootX, y: p.rootY };
+        this.sink?.pointer(p.rootX, p.rootY);
+      }
+    } catch (e) {
+      this.fatal(e);
+    } finally {
+      this.polling = false;
+    }
+  }
+
+  key(ev: KeyEvent): void {
+    if (!this.canInput()) return;
+    const kc = scancodeToXKeycode(ev.scancode);
+    const s = this.conn!.setup;
+    if (kc === undefined || kc < s.minKeycode || kc > s.maxKeycode) {
+      this.warnOnce(`key ${ev.scancode.toString(16)}`, `x11: no X keycode for scancode 0x${ev.scancode.toString(16)}${ev.code ? ` (${ev.code})` : ''}`);
+      return;
+    }
+    if (ev.down) this.keysDown.add(kc); else this.keysDown.delete(kc);
+    this.conn!.send(encodeFakeInput(this.xtest!.majorOpcode, ev.down ? FakeType.KeyPress : FakeType.KeyRelease, kc));
+  }
+
+  pointer(ev: PointerEvent): void {
+    if (!this.canInput()) return;
+    const conn = this.conn!, major = this.xtest!.majorOpcode;
+    const x = Math.max(0, Math.min(this.fr.width - 1, Math.round(ev.x)));
+    const y = Math.max(0, Math.min(this.fr.height - 1, Math.round(ev.y)));
+    if (x !== this.lastPointer.x || y !== this.lastPointer.y) {
+      conn.send(encodeFakeInput(major, FakeType.MotionNotify, 0, this.root, x, y));
+      this.lastPointer = { x, y };
+    }
+    const changed = (ev.buttons ^ this.buttons) & 0x1f;
+    for (let bit = 0; bit < X_BUTTONS.length; bit++) {
+      if (!(changed & (1 << bit))) continue;
+      conn.send(encodeFakeInput(major, ev.buttons & (1 << bit) ? FakeType.ButtonPress : FakeType.ButtonRelease, X_BUTTONS[bit]!));
+    }
+    this.buttons = ev.buttons & 0x1f;
+    const wheel = Math.max(-64, Math.min(64, Math.trunc(ev.wheel ?? 0)));
+    for (let i = 0; i < Math.abs(wheel); i++) {
+      const b = wheel < 0 ? 4 : 5;
+      conn.send(encodeFakeInput(major, FakeType.ButtonPress, b));
+      conn.send(encodeFakeInput(major, FakeType.ButtonRelease, b));
+    }
+  }
+
+  private canInput(): boolean {
+    if (this.stopped || !this.conn || this.conn.isClosed) return false;
+    if (!this.xtest) { this.warnOnce('xtest', 'x11: no XTEST: input ignored'); return false; }
+    return true;
+  }
+
+  resizeRequest(width: number, height: number): void {
+    if (this.stopped || !this.conn) return;
+    if (!this.randr) { this.warnOnce('randr', 'x11: no RandR: resize request ignored'); return; }
+    if (!(width > 0 && height > 0)) return;
+    this.resizeWanted = { width, height };
+    if (!this.resizing) void this.runResizes();
+  }
+
+  /** Applies the latest wanted size, one RandR exchange at a time. */
+  private async runResizes(): Promise<void> {
+    this.resizing = true;
+    try {
+      while (this.resizeWanted && !this.stopped) {
+        const { width, height } = this.resizeWanted;
+        this.resizeWanted = undefined;
+        try {
+          const r = await randrResize(this.conn!, this.randr!.majorOpcode, this.root, this.fr, width, height);
+          this.log(`x11: resize to ${width}x${height}: ${r.how}${r.clamped ? ` (clamped to ${r.width}x${r.height})` : ''}`);
+        } catch (e) {
+          if (this.conn!.isClosed) return;
+          this.log(`x11: resize to ${width}x${height} failed: ${(e as Error).message}`);
+        }
+      }
+    } finally {
+      this.resizing = false;
+    }
+  }
+
+  setClipboard(text: string): void {
+    if (this.stopped || !this.clip || this.conn?.isClosed) return;
+    try {
+      this.clip.set(text);
+    } catch (e) {
+      this.log(`x11: clipboard: ${(e as Error).message}`);
+    }
+  }
+
+  private warnOnce(key: string, msg: string): void {
+    if (this.warned.has(key)) return;
+    this.warned.add(key);
+    this.log(msg);
+  }
+
+  private fatal(e: unknown): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.shutdown();
+    this.sink?.error(toSpiceError(e, ErrorCode.CLOSED));
+  }
+
+  private shutdown(): void {
+    if (this.pollTimer) clearInterval(this.pollTimer);
+    this.pollTimer = undefined;
+    const conn = this.conn;
+    if (conn && !conn.isClosed) {
+      // Leave nothing held down in the X server.
+      if (this.xtest) {
+        for (const kc of this.keysDown) conn.send(encodeFakeInput(this.xtest.majorOpcode, FakeType.KeyRelease, kc));
+        for (let bit = 0; bit < X_BUTTONS.length; bit++) {
+          if (this.buttons & (1 << bit)) conn.send(encodeFakeInput(this.xtest.majorOpcode, FakeType.ButtonRelease, X_BUTTONS[bit]!));
+        }
+      }
+      conn.onClose = () => {};
+      conn.close();
+    }
+    this.keysDown.clear();
+    this.buttons = 0;
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped && (!this.conn || this.conn.isClosed)) return;
+    this.stopped = true;
+    this.shutdown();
+  }
+}

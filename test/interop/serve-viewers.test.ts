@@ -1,0 +1,165 @@
+/**
+ * `spice-ts serve` in the interactive reference viewers:
+ * - remote-viewer (virt-viewer) full-screen on its own Xvfb shows the demo source
+ *   pixel-exact, and what xdotool types into it reaches the source;
+ * - spice-html5 (Debian's files, served by our own listener's HTTP handler) in headless
+ *   Chromium, connected straight to our WebSocket on the SPICE port, draws the same picture.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { join, normalize } from 'node:path';
+import { needPeers, freePort, startXvfb, waitUntil, sleep, interopRequired } from '../harness/peers.js';
+import { rootImage } from '../harness/scene.js';
+import { createServer } from '../../src/server/server.js';
+import { listen, type ListenOptions } from '../../src/server/listen.js';
+import { createDemoSource } from '../../src/server/sources/demo.js';
+import { nodeTicketCrypto } from '../../src/protocol/crypto/node-ticket.js';
+import { pngFromDataUrl } from '../helpers/png-decode.js';
+import type { ServerOptions } from '../../src/server/options.js';
+import type { KeyEvent } from '../../src/server/source.js';
+
+const HTML5_DIR = '/usr/share/spice-html5';
+
+async function serve(t: { after(fn: () => unknown): void }, opts: Partial<ServerOptions> = {}, lo: ListenOptions = {}) {
+  const source = createDemoSource({ animate: false, clock: () => new Date(Date.UTC(2026, 10, 21, 12, 34, 56)) });
+  const keys: KeyEvent[] = [];
+  const key = source.key!.bind(source);
+  source.key = (e) => { keys.push(e); key(e); };
+  const server = createServer({ source, disableTicketing: true, crypto: nodeTicketCrypto, ...opts });
+  await server.start();
+  const port = await freePort();
+  const l = await listen(server, { listen: `127.0.0.1:${port}`, ...lo });
+  t.after(() => l.close());
+  const frame = () => {
+    const f = source.frame();
+    const pixels = new Uint32Array(f.width * f.height);
+    for (let y = 0; y < f.height; y++) pixels.set(f.pixels.subarray(y * f.stride, y * f.stride + f.width), y * f.width);
+    return { width: f.width, height: f.height, pixels };
+  };
+  return { server, port, frame, keys };
+}
+
+function countDiff(a: { width: number; height: number; pixels: Uint32Array }, b: { width: number; height: number; pixels: Uint32Array }): number {
+  if (a.width !== b.width || a.height !== b.height) return -1;
+  let d = 0;
+  for (let i = 0; i < a.pixels.length; i++) if ((a.pixels[i]! & 0xffffff) !== (b.pixels[i]! & 0xffffff)) d++;
+  return d;
+}
+
+type Img = { width: number; height: number; pixels: Uint32Array };
+
+/**
+ * Where `frame` sits inside `screen` (remote-viewer draws it below its header bar, at an
+ * offset that depends on the theme), and how many of its pixels differ there; -1 if no
+ * position within the first 120x120 pixels fits a sample of the frame.
+ */
+function findFrame(screen: Img, frame: Img): { x: number; y: number; diff: number } | undefined {
+  if (frame.width > screen.width || frame.height > screen.height) return undefined;
+  const samples: number[] = [];
+  for (let i = 0; i < 400; i++) samples.push(Math.floor(((i * 7919) % 9973) / 9973 * frame.width * frame.height));
+  for (let y = 0; y <= Math.min(120, screen.height - frame.height); y++) {
+    for (let x = 0; x <= Math.min(120, screen.width - frame.width); x++) {
+      let ok = true;
+      for (const i of samples) {
+        const fx = i % frame.width, fy = Math.floor(i / frame.width);
+        if (((screen.pixels[(y + fy) * screen.width + x + fx]! ^ frame.pixels[i]!) & 0xffffff) !== 0) { ok = false; break; }
+      }
+      if (!ok) continue;
+      let diff = 0;
+      for (let fy = 0; fy < frame.height; fy++) {
+        for (let fx = 0; fx < frame.width; fx++) {
+          if (((screen.pixels[(y + fy) * screen.width + x + fx]! ^ frame.pixels[fy * frame.width + fx]!) & 0xffffff) !== 0) diff++;
+        }
+      }
+      return { x, y, diff };
+    }
+  }
+  return undefined;
+}
+
+test('remote-viewer (Xvfb) shows spice-ts serve pixel-exact, its keys reach the source, and resizing its window resizes the source', async (t) => {
+  if (!needPeers(t, 'remote-viewer', 'Xvfb', 'xdotool', 'import')) return;
+  const s = await serve(t);
+  const x = await startXvfb({ size: '1280x1024' });
+  t.after(() => x.stop());
+  x.run('remote-viewer', [`spice://127.0.0.1:${s.port}`]);
+  let found: ReturnType<typeof findFrame>;
+  const shows = async () => {
+    if (s.server.viewers.size === 0) return false;
+    found = findFrame(await rootImage(x), s.frame());
+    return found?.diff === 0;
+  };
+  await waitUntil('remote-viewer to show the demo screen', shows, { timeoutMs: 20_000, intervalMs: 500 }).catch(() => undefined);
+  assert.ok(found, 'the demo screen appears in remote-viewer\'s window');
+  assert.equal(found.diff, 0, `remote-viewer's picture differs from the source in ${found.diff} pixels`);
+  // Keys typed into remote-viewer arrive as scancodes and change the demo's text box.
+  const before = s.frame();
+  await x.exec('xdotool', ['mousemove', String(found.x + 700), String(found.y + 300), 'click', '1']);
+  await x.exec('xdotool', ['type', '--delay', '30', 'Hi']);
+  await waitUntil('keys to arrive', () => s.keys.filter((k) => k.down).length >= 3, { timeoutMs: 10_000 });
+  const downs = s.keys.filter((k) => k.down).map((k) => k.code);
+  assert.deepEqual(downs.filter((c) => c !== 'ShiftLeft' && c !== 'ShiftRight'), ['KeyH', 'KeyI']);
+  assert.ok(downs.includes('ShiftLeft') || downs.includes('ShiftRight'), 'the capital H came with Shift');
+  await sleep(300);
+  assert.ok(countDiff(before, s.frame()) !== 0, 'the typed text changed the demo screen');
+  await waitUntil('remote-viewer to show the typed text', shows, { timeoutMs: 10_000, intervalMs: 300 });
+  // A smaller window: remote-viewer asks the "agent" for a smaller screen; the source follows.
+  const win = (await x.exec('xdotool', ['search', '--name', 'spice://'])).stdout.trim().split('\n')[0]!;
+  await x.exec('xdotool', ['windowsize', win, '900', '700']);
+  await waitUntil('the source to take the new window size', () => s.frame().width < 1024 && s.frame().height < 768, { timeoutMs: 10_000 });
+  const f = s.frame();
+  assert.ok(f.width > 800 && f.width <= 900 && f.height > 550 && f.height <= 700, `new size ${f.width}x${f.height}`);
+  await waitUntil('remote-viewer to show the resized screen', shows, { timeoutMs: 10_000, intervalMs: 300 });
+});
+
+async function staticHtml5(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse): Promise<void> {
+  const path = normalize(decodeURIComponent((req.url ?? '/').split('?')[0]!)).replace(/^(\.\.[/\\])+/, '');
+  const file = join(HTML5_DIR, path);
+  if (!file.startsWith(HTML5_DIR) || !existsSync(file)) { res.writeHead(404).end(); return; }
+  const type = file.endsWith('.html') ? 'text/html' : file.endsWith('.js') ? 'text/javascript' : file.endsWith('.css') ? 'text/css' : 'application/octet-stream';
+  res.writeHead(200, { 'content-type': type }).end(await readFile(file));
+}
+
+for (const compression of ['auto_glz', 'quic', 'lz'] as const) {
+  test(`spice-html5 in Chromium, straight to our WebSocket, shows the demo source pixel-exact (${compression})`, async (t) => {
+    if (!needPeers(t, 'chromium')) return;
+    if (!existsSync(join(HTML5_DIR, 'spice_auto.html'))) {
+      if (interopRequired()) assert.fail(`spice-html5 is not installed (${HTML5_DIR})`);
+      t.skip(`spice-html5 is not installed (${HTML5_DIR}); run scripts/install-peers.sh`);
+      return;
+    }
+    const { chromium } = await import('playwright-core');
+    const s = await serve(t, { imageCompression: compression }, { http: (req, res) => void staticHtml5(req, res) });
+    const browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium', headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    });
+    t.after(() => browser.close());
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    const log: string[] = [];
+    page.on('console', (m) => log.push(m.text()));
+    page.on('dialog', (d) => { log.push(`dialog: ${d.message()}`); void d.dismiss(); });
+    await page.goto(`http://127.0.0.1:${s.port}/spice_auto.html?host=127.0.0.1&port=${s.port}`);
+    let diff = -2;
+    await waitUntil('spice-html5 to draw the demo screen', async () => {
+      const url = await page.evaluate(() => {
+        const c = document.getElementById('spice_surface_0') as HTMLCanvasElement | null;
+        return c ? c.toDataURL('image/png') : null;
+      });
+      if (!url) return false;
+      // spice-html5 asks the agent to fit the page (resize.js): the source may change size.
+      const ref = s.frame();
+      const png = pngFromDataUrl(url);
+      const pixels = new Uint32Array(png.width * png.height);
+      for (let i = 0; i < pixels.length; i++) {
+        pixels[i] = (png.rgba[i * 4]! << 16) | (png.rgba[i * 4 + 1]! << 8) | png.rgba[i * 4 + 2]!;
+      }
+      diff = countDiff({ width: png.width, height: png.height, pixels }, ref);
+      if (diff === -1) log.push(`canvas ${png.width}x${png.height}, source ${ref.width}x${ref.height}`);
+      return diff === 0;
+    }, { timeoutMs: 20_000, intervalMs: 500 }).catch(() => undefined);
+    assert.equal(diff, 0, `spice-html5's canvas differs from the source in ${diff} pixels (-1: other size, -2: no canvas); console: ${log.slice(-5).join(' | ')}`);
+  });
+}
