@@ -42,7 +42,6 @@ const SELECTION_CLIPBOARD = 0;
 
 export class ServerAgent {
   readonly serverTokens: number;
-  private tokensLeft: number;
   private clientTokens = 0;
   private started = false;
   private readonly maxBytes: number;
@@ -53,7 +52,6 @@ export class ServerAgent {
 
   constructor(private readonly host: AgentHost, opts: AgentOptions = {}) {
     this.serverTokens = opts.tokens ?? 10;
-    this.tokensLeft = this.serverTokens;
     this.maxBytes = opts.maxMessageBytes ?? 16 * 1024 * 1024;
   }
 
@@ -77,9 +75,6 @@ export class ServerAgent {
 
   /** AGENT_DATA: one piece of the viewer's message stream. */
   receive(data: Uint8Array): void {
-    if (--this.tokensLeft < 0) {
-      throw new SpiceError(ErrorCode.FLOOD, 'the viewer sent agent data without tokens');
-    }
     const joined = new Uint8Array(this.buf.length + data.length);
     joined.set(this.buf);
     joined.set(data, this.buf.length);
@@ -98,8 +93,8 @@ export class ServerAgent {
       this.handle(h.type, body);
     }
     this.buf = joined.slice(at);
-    // The piece is consumed: the viewer may send another.
-    this.tokensLeft++;
+    // The piece is consumed at once: the viewer may send another (floods are stopped by the
+    // channel's message-rate limit, not here).
     this.host.sendMain('agent_token', { num_tokens: 1 });
   }
 

@@ -73,7 +73,7 @@ export async function listen(server: SpiceServer, opts: ListenOptions = {}): Pro
   await listenOn(plain, where);
   const servers: net.Server[] = [plain];
   let tlsPort: number | undefined;
-  if (opts.tlsPort !== undefined) {
+  if (opts.tlsPort !== undefined) try {
     if (!opts.x509Dir) throw new SpiceError(ErrorCode.BAD_ARGUMENT, 'a TLS port needs an x509 directory (ca-cert.pem, server-cert.pem, server-key.pem)');
     const tls = (await import('node:tls')).default;
     const read = async (f: string) => {
@@ -91,6 +91,9 @@ export async function listen(server: SpiceServer, opts: ListenOptions = {}): Pro
     await listenOn(secure, { host: 'path' in where ? '127.0.0.1' : where.host, port: opts.tlsPort });
     servers.push(secure);
     tlsPort = (secure.address() as net.AddressInfo).port;
+  } catch (e) {
+    plain.close();
+    throw e;
   }
   const host = 'path' in where ? '127.0.0.1' : where.host;
   const urlHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;

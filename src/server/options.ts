@@ -36,6 +36,8 @@ export interface ServerOptions {
   maxImagePixels?: number;
   /** How long the display channel waits for the viewer's DISPLAY_INIT, ms. Default 1000. */
   displayInitWaitMs?: number;
+  /** Messages a viewer's channel may send per second, on average (bursts of twice that pass). Default 5000. */
+  maxMessagesPerSecond?: number;
   /** Limits on what viewers send (message size). Default: 1 MiB messages. */
   limits?: ChannelLimits;
   /** Bad tickets from one address before it is locked out, within `windowMs`. */
@@ -61,5 +63,6 @@ export const SERVER_DEFAULTS = {
   maxImagePixels: 4 * 1024 * 1024,
   displayInitWaitMs: 1000,
   maxMessageSize: 1024 * 1024,
+  maxMessagesPerSecond: 5000,
   badTickets: { max: 5, windowMs: 60_000, lockMs: 10_000 },
 };

@@ -9,15 +9,22 @@ import { ErrorCode, SpiceError, toSpiceError } from '../../protocol/errors.js';
 import type { ServerLinkResult } from '../../channel/link-server.js';
 import type { Transport } from '../../transports/transport.js';
 import type { Viewer } from '../viewer.js';
+import { SERVER_DEFAULTS } from '../options.js';
 
 export type ServerHandler = (body: Record<string, any>, msg: AnyMessage) => void;
 
 export abstract class ServerChannelBase {
   protected abstract readonly handlers: Record<string, ServerHandler>;
   readonly clientCaps: Set<number>;
+  // Flood control: a token bucket refilled at the allowed rate, holding two seconds' worth.
+  private budget: number;
+  private budgetAt = Date.now();
+  private readonly rate: number;
 
   constructor(readonly viewer: Viewer, readonly channel: SpiceChannel, readonly transport: Transport, link: ServerLinkResult) {
     this.clientCaps = new Set(link.clientChannelCaps);
+    this.rate = viewer.server.options.maxMessagesPerSecond ?? SERVER_DEFAULTS.maxMessagesPerSecond;
+    this.budget = this.rate * 2;
     channel.on('message', (m) => this.dispatch(m));
     channel.on('error', (err) => viewer.close(err));
     channel.on('closed', ({ error }) => this.closed(error));
@@ -40,6 +47,13 @@ export abstract class ServerChannelBase {
   }
 
   private dispatch(m: AnyMessage): void {
+    const now = Date.now();
+    this.budget = Math.min(this.rate * 2, this.budget + ((now - this.budgetAt) * this.rate) / 1000);
+    this.budgetAt = now;
+    if (--this.budget < 0) {
+      this.viewer.close(new SpiceError(ErrorCode.FLOOD, `more than ${this.rate} messages a second`, { channel: this.name, messageName: m.name }));
+      return;
+    }
     const h = this.handlers[m.name];
     if (!h) return; // common messages (ack, pong, ...) the channel already handled
     try {

@@ -8,7 +8,7 @@
 import type { SourceRect } from '../../source.js';
 
 export interface CoalesceOptions {
-  /** Pixels a merge may add beyond the two areas (default 4096, about one request's overhead). */
+  /** Pixels a merge may add beyond the two areas (default 2048: about what one more GetImage costs on Xvfb). */
   slack?: number;
   /** Merge harder (doubling the slack) until at most this many remain (default 128). */
   maxRects?: number;
@@ -42,7 +42,7 @@ function pass(rects: readonly SourceRect[], slack: number, window: number): Sour
 
 /** Rectangles covering every pixel of `rects` (empty ones dropped), merged as described above. */
 export function coalesceRects(rects: readonly SourceRect[], opts: CoalesceOptions = {}): SourceRect[] {
-  let slack = opts.slack ?? 4096;
+  let slack = opts.slack ?? 2048;
   const maxRects = Math.max(1, opts.maxRects ?? 128);
   const window = Math.max(1, opts.window ?? 8);
   let cur = rects.filter((r) => r.width > 0 && r.height > 0).sort((a, b) => a.y - b.y || a.x - b.x);

@@ -39,7 +39,7 @@ export interface X11SourceOptions extends X11ConnectOptions {
   /** Largest clipboard text, bytes (default 16 MiB). */
   clipboardMaxBytes?: number;
   /**
-   * Merge damage rectangles before reporting them (default { slack: 4096, maxRects: 128 }):
+   * Merge damage rectangles before reporting them (default { slack: 2048, maxRects: 128 }):
    * thousands of tiny pieces cost a GetImage and an image each. false: report X's rectangles as they are.
    */
   coalesce?: CoalesceOptions | false;
@@ -106,8 +106,12 @@ class X11Source implements DisplaySource {
     this.conn = conn;
     // Events from the start on: damage that comes while we set up is reported once started.
     conn.onEvent = (ev) => { try { this.onEvent(ev.code, ev.sequence, ev.bytes); } catch (e) { this.fatal(e); } };
+    let setupError: unknown;
+    conn.onError = (e) => { setupError ??= e; };
     try {
       await this.setUp(conn);
+      await conn.sync(); // errors of the requests without replies arrive by now
+      if (setupError) throw setupError;
     } catch (e) {
       this.stopped = true;
       conn.close();

@@ -1,0 +1,176 @@
+/**
+ * The server's rules, over loopback with spice-ts's own client pieces: connection ids,
+ * passwords changed and expired at run time, bad-ticket throttling, bad input closing only
+ * the viewer that sent it, floods, and a viewer that stops reading not holding up the others.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { createServer } from '../../src/server/server.js';
+import { listen, type Listening } from '../../src/server/listen.js';
+import { createDemoSource } from '../../src/server/sources/demo.js';
+import { nodeTicketCrypto } from '../../src/protocol/crypto/node-ticket.js';
+import { connect } from '../../src/client/node.js';
+import { linkChannel } from '../../src/client/link.js';
+import { connect as openTransport } from '../../src/transports/node.js';
+import { ChannelType, LinkErr } from '../../src/protocol/enums/index.js';
+import { ErrorCode, SpiceError, isSpiceError } from '../../src/protocol/errors.js';
+import type { ServerOptions } from '../../src/server/options.js';
+import { until } from '../helpers/pair.js';
+
+async function start(t: { after(fn: () => unknown): void }, opts: Partial<ServerOptions> = {}, animate = false) {
+  const source = createDemoSource({ animate, clock: () => new Date(Date.UTC(2026, 0, 1)) });
+  const logs: string[] = [];
+  const server = createServer({
+    source, crypto: nodeTicketCrypto, disableTicketing: opts.password === undefined, log: (l) => logs.push(l), ...opts,
+  });
+  await server.start();
+  const l: Listening = await listen(server, { listen: '127.0.0.1:0' });
+  t.after(() => l.close());
+  return { server, port: l.addresses.port!, logs, source };
+}
+
+function raw(port: number, type: number, connectionId: number, password = '') {
+  return linkChannel(type, 0, connectionId, false, {
+    password, crypto: nodeTicketCrypto,
+    open: () => openTransport({ kind: 'tcp', host: '127.0.0.1', port }),
+  });
+}
+
+const refusedWith = (code: number) => (e: unknown) => isSpiceError(e) && e.linkError === code;
+
+test('a channel with an unknown connection id is refused (BAD_CONNECTION_ID); with the right one it joins', async (t) => {
+  const { server, port } = await start(t);
+  await assert.rejects(raw(port, ChannelType.DISPLAY, 0x1234567), refusedWith(LinkErr.BAD_CONNECTION_ID));
+  const main = await raw(port, ChannelType.MAIN, 0);
+  t.after(() => main.channel.close());
+  await until(() => server.viewers.size === 1);
+  const id = [...server.viewers.keys()][0]!;
+  const display = await raw(port, ChannelType.DISPLAY, id);
+  t.after(() => display.channel.close());
+  await until(() => server.viewers.get(id)?.display !== undefined);
+  await assert.rejects(raw(port, 7 /* smartcard: not served */, id), refusedWith(LinkErr.CHANNEL_NOT_AVAILABLE));
+});
+
+test('the password can be changed and expired at run time', async (t) => {
+  const { server, port } = await start(t, { password: 'first' });
+  const a = await connect(`spice://127.0.0.1:${port}`, { password: 'first', channels: ['display'] });
+  server.setPassword('second');
+  await assert.rejects(connect(`spice://127.0.0.1:${port}`, { password: 'first', channels: ['display'] }),
+    (e: unknown) => isSpiceError(e) && e.code === ErrorCode.AUTH_FAILED);
+  const b = await connect(`spice://127.0.0.1:${port}`, { password: 'second', channels: ['display'] });
+  assert.equal(server.viewers.size, 2, 'a password change leaves connected viewers alone');
+  server.expirePassword();
+  await assert.rejects(connect(`spice://127.0.0.1:${port}`, { password: 'second', channels: ['display'] }),
+    (e: unknown) => isSpiceError(e) && e.code === ErrorCode.AUTH_FAILED);
+  server.setPassword('third', Date.now() + 60_000);
+  const c = await connect(`spice://127.0.0.1:${port}`, { password: 'third', channels: ['display'] });
+  for (const s of [a, b, c]) s.close();
+});
+
+test('repeated bad tickets lock the address out for a while', async (t) => {
+  const { port, logs } = await start(t, { password: 'pw', badTickets: { max: 3, windowMs: 10_000, lockMs: 400 } });
+  for (let i = 0; i < 3; i++) await assert.rejects(raw(port, ChannelType.MAIN, 0, 'wrong'), refusedWith(LinkErr.PERMISSION_DENIED));
+  // Locked: even the right password is refused, before any ticket is read.
+  await assert.rejects(raw(port, ChannelType.MAIN, 0, 'pw'), refusedWith(LinkErr.PERMISSION_DENIED));
+  assert.ok(logs.some((l) => /3 bad tickets/.test(l)), logs.join('\n'));
+  await new Promise((r) => setTimeout(r, 450));
+  const ok = await raw(port, ChannelType.MAIN, 0, 'pw');
+  ok.channel.close();
+});
+
+test('a malformed message closes only the viewer that sent it, with a logged, coded reason', async (t) => {
+  const { server, port, logs, source } = await start(t);
+  const good = await connect(`spice://127.0.0.1:${port}`, { channels: ['display'] });
+  t.after(() => good.close());
+  await good.idle();
+  const main = await raw(port, ChannelType.MAIN, 0);
+  await until(() => server.viewers.size === 2);
+  const badId = [...server.viewers.keys()].find((id) => server.viewers.get(id)!.display === undefined)!;
+  const inputs = await raw(port, ChannelType.INPUTS, badId);
+  // A mini header announcing a 100 MB KEY_DOWN: over the server's message limit.
+  const head = new Uint8Array(6);
+  new DataView(head.buffer).setUint16(0, 101, true);
+  new DataView(head.buffer).setUint32(2, 100_000_000, true);
+  inputs.transport.write(head);
+  await until(() => server.viewers.size === 1);
+  assert.ok(main.channel.closed || await new Promise((r) => main.channel.once('closed', () => r(true))));
+  assert.ok(logs.some((l) => l.includes(`viewer ${badId} left`) && /\[ERR_\w+\]/.test(l)), logs.join('\n'));
+  // The other viewer still gets updates.
+  const before = good.primary(0)!.pixels.slice();
+  source.key!({ scancode: 0x1e, down: true, code: 'KeyA' });
+  source.key!({ scancode: 0x1e, down: false, code: 'KeyA' });
+  await until(() => good.primary(0)!.pixels.some((p, i) => p !== before[i]));
+});
+
+test('a flood of messages closes the viewer with ERR_FLOOD', async (t) => {
+  const { server, port, logs } = await start(t, { maxMessagesPerSecond: 500 });
+  const main = await raw(port, ChannelType.MAIN, 0);
+  await until(() => server.viewers.size === 1);
+  const id = [...server.viewers.keys()][0]!;
+  const inputs = await raw(port, ChannelType.INPUTS, id);
+  for (let i = 0; i < 3000; i++) inputs.channel.send({ name: 'key_modifiers', body: { modifiers: 0 } });
+  await until(() => server.viewers.size === 0);
+  main.channel.close();
+  assert.ok(logs.some((l) => l.includes('[ERR_FLOOD]')), logs.join('\n'));
+});
+
+test('a viewer that stops reading is held at the ACK window while another keeps up', async (t) => {
+  const { server, port } = await start(t, { ackWindow: 10 }, true);
+  const fast = await connect(`spice://127.0.0.1:${port}`, { channels: ['display'] });
+  t.after(() => fast.close());
+  await fast.idle();
+  const main = await raw(port, ChannelType.MAIN, 0);
+  await until(() => server.viewers.size === 2);
+  const slowId = [...server.viewers.keys()].find((id) => server.viewers.get(id)!.display === undefined)!;
+  const display = await raw(port, ChannelType.DISPLAY, slowId);
+  t.after(() => { display.channel.close(); main.channel.close(); });
+  // Never read again: no ACKs come back from this viewer.
+  ((display.transport as unknown as { socket: net.Socket }).socket).pause();
+  const slow = server.viewers.get(slowId)!.display!;
+  let fastChanges = 0;
+  let last = fast.primary(0)!.pixels.slice();
+  for (let i = 0; i < 15; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    const now = fast.primary(0)!.pixels;
+    if (now.some((p, j) => p !== last[j])) fastChanges++;
+    last = now.slice();
+    assert.ok(slow.channel.unacked <= 2 * 10 + 1, `unacknowledged messages stay within two windows (${slow.channel.unacked})`);
+  }
+  assert.ok(fastChanges >= 5, `the reading viewer kept getting frames (${fastChanges} of 15 checks saw a change)`);
+});
+
+test('damage reported by the source reaches a viewer exactly (draw-copy and fills)', async (t) => {
+  const { port, source } = await start(t);
+  const v = await connect(`spice://127.0.0.1:${port}`, { channels: ['display'] });
+  t.after(() => v.close());
+  await v.idle();
+  const f = () => source.frame();
+  const same = () => {
+    const p = v.primary(0), fr = f();
+    if (!p) return false;
+    for (let y = 0; y < fr.height; y++) for (let x = 0; x < fr.width; x++) {
+      if ((p.pixels[y * p.width + x]! & 0xffffff) !== (fr.pixels[y * fr.stride + x]! & 0xffffff)) return false;
+    }
+    return true;
+  };
+  await until(same, 3000);
+  for (const ch of 'Hello') {
+    const code = { H: 0x23, e: 0x12, l: 0x26, o: 0x18 }[ch as 'H']!;
+    if (ch === 'H') source.key!({ scancode: 0x2a, down: true, code: 'ShiftLeft' });
+    source.key!({ scancode: code, down: true, code: `Key${ch.toUpperCase()}` });
+    source.key!({ scancode: code, down: false, code: `Key${ch.toUpperCase()}` });
+    if (ch === 'H') source.key!({ scancode: 0x2a, down: false, code: 'ShiftLeft' });
+  }
+  source.pointer!({ x: 300, y: 400, buttons: 1 });
+  source.pointer!({ x: 300, y: 400, buttons: 0 });
+  await until(same, 3000);
+});
+
+test('a bad listen address and a missing x509 directory are clear errors', async () => {
+  const server = createServer({ source: createDemoSource({ animate: false }), disableTicketing: true, crypto: nodeTicketCrypto });
+  await assert.rejects(listen(server, { listen: 'nonsense' }), (e: unknown) => e instanceof SpiceError && e.code === ErrorCode.BAD_ARGUMENT);
+  await assert.rejects(listen(server, { listen: '127.0.0.1:0', tlsPort: 0 }), (e: unknown) => e instanceof SpiceError && /x509/.test(e.message));
+  await server.close();
+});
+
