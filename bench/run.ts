@@ -18,6 +18,7 @@ const benches: Bench[] = [
   { name: 'lz-encode', load: () => import('./lz-encode.js') },
   { name: 'lz4-encode', load: () => import('./lz4-encode.js') },
   { name: 'jpeg-encode', load: () => import('./jpeg-encode.js') },
+  { name: 'x11-capture', load: () => import('./x11-capture.js') },
 ];
 
 const only = process.argv.slice(2);

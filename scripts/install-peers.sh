@@ -15,7 +15,7 @@ PACKAGES=(
   xvfb xserver-xspice qemu-system-x86 spice-client-gtk virt-viewer
   spice-html5 websockify tshark chromium
   x11-apps x11-xserver-utils x11-utils xdotool xterm imagemagick
-  openssl iproute2 libjpeg-turbo-progs xclip
+  openssl iproute2 libjpeg-turbo-progs xclip xsel
 )
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -52,6 +52,8 @@ export const ErrorCode = {
   GLZ_MISSING: 'ERR_GLZ_MISSING',
   /** The display source (X server, program) failed or went away. */
   SOURCE: 'ERR_SOURCE',
+  /** The X server refused a request (x11 source). */
+  X11: 'ERR_X11',
   /** A peer sends more than it may (messages per second, queued bytes). */
   FLOOD: 'ERR_FLOOD',
 } as const;

@@ -22,7 +22,7 @@ import {
  * X-specific ErrorCode yet; INCONSISTENT (fields or state that disagree) is
  * the nearest.
  */
-export const X11_ERROR_CODE = ErrorCode.INCONSISTENT;
+export const X11_ERROR_CODE = ErrorCode.X11;
 
 /** A request failed with an X error; `x` has the details. */
 export class X11RequestError extends SpiceError {
