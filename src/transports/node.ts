@@ -73,7 +73,13 @@ class SocketTransport implements Transport {
   private corked = false;
   private ended = false;
 
-  constructor(readonly socket: net.Socket, readonly endpoint: Endpoint, readonly secure: boolean) {
+  /**
+   * `batch`: cork writes until the next tick (fewer TCP segments). A server's TLS side
+   * does not batch: Node would seal corked writes into one TLS record, and spice-gtk
+   * stalls when the link result and the first message share a record (it reads the
+   * link result, then waits on the socket while the rest sits decrypted in OpenSSL).
+   */
+  constructor(readonly socket: net.Socket, readonly endpoint: Endpoint, readonly secure: boolean, private readonly batch = true) {
     socket.setNoDelay(true);
     socket.on('data', (b: Buffer) => this.dataCb?.(new Uint8Array(b.buffer, b.byteOffset, b.byteLength)));
     socket.on('error', (e: NodeJS.ErrnoException) => this.done(connectError(e, endpoint)));
@@ -101,7 +107,7 @@ class SocketTransport implements Transport {
 
   write(b: Uint8Array): void {
     if (this.ended) return;
-    if (!this.corked) {
+    if (this.batch && !this.corked) {
       this.corked = true;
       this.socket.cork();
       process.nextTick(() => this.flush());
@@ -120,8 +126,9 @@ class SocketTransport implements Transport {
   }
 
   onceDrained(cb: () => void): void {
-    if (this.ended || this.socket.writableLength === 0) { queueMicrotask(cb); return; }
-    this.socket.once('drain', cb);
+    // 'drain' fires only after a write found the buffer full, so poll the queued length.
+    const check = () => (this.ended || this.socket.writableLength === 0 ? cb() : setTimeout(check, 1));
+    setImmediate(check);
   }
 
   close(): void {
@@ -139,7 +146,7 @@ export function acceptedTransport(socket: net.Socket, secure: boolean): Transpor
   const ep: Endpoint = socket.remoteAddress
     ? { kind: secure ? 'tls' : 'tcp', host: socket.remoteAddress, port: socket.remotePort ?? 0 }
     : { kind: 'unix', path: socket.localAddress || 'socket' };
-  return new SocketTransport(socket, ep, secure);
+  return new SocketTransport(socket, ep, secure, !secure);
 }
 
 /** Opens a transport to `ep`. Rejects with a SpiceError (CONNECT, TLS or TIMEOUT). */

@@ -10,7 +10,10 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join, normalize } from 'node:path';
-import { needPeers, freePort, startXvfb, waitUntil, sleep, interopRequired } from '../harness/peers.js';
+import { needPeers, freePort, startXvfb, waitUntil, sleep, interopRequired, makePki } from '../harness/peers.js';
+import { connect } from '../../src/client/node.js';
+import { isSpiceError } from '../../src/protocol/errors.js';
+import { LinkErr } from '../../src/protocol/enums/index.js';
 import { rootImage } from '../harness/scene.js';
 import { createServer } from '../../src/server/server.js';
 import { listen, type ListenOptions } from '../../src/server/listen.js';
@@ -163,3 +166,22 @@ for (const compression of ['auto_glz', 'quic', 'lz'] as const) {
     assert.equal(diff, 0, `spice-html5's canvas differs from the source in ${diff} pixels (-1: other size, -2: no canvas); console: ${log.slice(-5).join(' | ')}`);
   });
 }
+
+test('secure-channels=all: plain links get NEED_SECURED; a client checking the CA connects over TLS', async (t) => {
+  if (!needPeers(t, 'openssl')) return;
+  const pki = await makePki();
+  t.after(() => pki.remove());
+  const tlsPort = await freePort();
+  const s = await serve(t, { secureChannels: ['all'], password: 'tlspw', disableTicketing: false }, { tlsPort, x509Dir: pki.dir });
+  await assert.rejects(connect(`spice://127.0.0.1:${s.port}`, { password: 'tlspw', channels: ['display'] }),
+    (e: unknown) => isSpiceError(e) && e.linkError === LinkErr.NEED_SECURED);
+  const v = await connect(`spice://127.0.0.1?tls-port=${tlsPort}`, { password: 'tlspw', channels: ['display'], caFile: pki.caCert });
+  t.after(() => v.close());
+  await v.idle();
+  const viewer = [...s.server.viewers.values()][0]!;
+  assert.ok(viewer.transport.secure && viewer.display?.transport.secure, 'main and display came over TLS');
+  await waitUntil('the picture over TLS', () => {
+    const p = v.primary(0);
+    return !!p && countDiff({ width: p.width, height: p.height, pixels: p.pixels }, s.frame()) === 0;
+  }, { timeoutMs: 5000 });
+});
