@@ -171,15 +171,19 @@ function typeText(src: DemoSource, text: string): void {
   for (const e of keyEvents(text)) src.key!(e);
 }
 
-async function started(opts: DemoOptions = {}, sinkOpts: { strict?: boolean; withMove?: boolean } = {}) {
+type TestContext = { after(fn: () => unknown): void };
+
+/** A started source and its viewer sink; the source is stopped when the test ends, even on failure. */
+async function started(t: TestContext, opts: DemoOptions = {}, sinkOpts: { strict?: boolean; withMove?: boolean } = {}) {
   const src = createDemoSource({ animate: false, clock: FIXED, ...opts });
   const sink = new ViewerSink(src, sinkOpts.strict ?? true, sinkOpts.withMove ?? true);
   await src.start(sink);
+  t.after(() => src.stop());
   return { src, sink };
 }
 
-test('demo: default frame is 1024x768, named demo, and shows a real picture', async () => {
-  const { src, sink } = await started();
+test('demo: default frame is 1024x768, named demo, and shows a real picture', async (t) => {
+  const { src, sink } = await started(t);
   assert.equal(src.name, 'demo');
   const f = src.frame();
   assert.equal(f.width, 1024);
@@ -204,8 +208,8 @@ test('demo: size option and its clamping', async () => {
   assert.deepEqual([b.frame().width, b.frame().height], [320, 4096]);
 });
 
-test('demo: typing "Hello, World!" changes the text box, and damage covers every changed pixel', async () => {
-  const { src, sink } = await started();
+test('demo: typing "Hello, World!" changes the text box, and damage covers every changed pixel', async (t) => {
+  const { src, sink } = await started(t);
   const before = packed(src.frame());
   const mark = sink.damageCalls.length;
   const tb = layoutFor(1024, 768).textBox;
@@ -231,19 +235,19 @@ test('demo: typing "Hello, World!" changes the text box, and damage covers every
   assert.equal(sink.damageCalls.length, n);
 });
 
-test('demo: key events without a code name are read from the scancode', async () => {
-  const { src, sink } = await started();
+test('demo: key events without a code name are read from the scancode', async (t) => {
+  const { src, sink } = await started(t);
   for (const e of keyEvents('Hi there?', false)) src.key!(e);
   assert.equal(src.typedText(), 'Hi there?');
   assert.deepEqual(sink.mismatches, []);
 });
 
-test('demo: Backspace deletes, and the picture equals one where the text was typed directly', async () => {
-  const { src, sink } = await started();
+test('demo: Backspace deletes, and the picture equals one where the text was typed directly', async (t) => {
+  const { src, sink } = await started(t);
   typeText(src, 'Hello');
   press(src, 'Backspace', 2);
   assert.equal(src.typedText(), 'Hel');
-  const { src: ref } = await started();
+  const { src: ref } = await started(t);
   typeText(ref, 'Hel');
   assert.equal(firstDiff(packed(src.frame()), packed(ref.frame()), 1024), undefined);
   // Across a line break, and more Backspaces than characters.
@@ -252,12 +256,12 @@ test('demo: Backspace deletes, and the picture equals one where the text was typ
   assert.equal(src.typedText(), 'Hello');
   press(src, 'Backspace', 9);
   assert.equal(src.typedText(), '');
-  const { src: empty } = await started();
+  const { src: empty } = await started(t);
   assert.equal(firstDiff(packed(src.frame()), packed(empty.frame()), 1024), undefined);
   assert.deepEqual(sink.mismatches, []);
 });
 
-test('demo: Enter, wrapping and scrolling use moves; the result equals a redraw without moves', async () => {
+test('demo: Enter, wrapping and scrolling use moves; the result equals a redraw without moves', async (t) => {
   const lines: string[] = [];
   for (let i = 0; i < 22; i++) lines.push(`line ${i}: ${'abcdefghij'.repeat(i % 4)}`);
   const text = lines.join('\n');
@@ -266,7 +270,7 @@ test('demo: Enter, wrapping and scrolling use moves; the result equals a redraw 
   const trailPath = Array.from({ length: 30 }, (_, i) => ({ x: tb.x0 + i * 5, y: tb.y0 + 10 + i * 5, buttons: i % 10 === 0 ? 1 : 0 }));
   const runs = [];
   for (const withMove of [true, false]) {
-    const { src, sink } = await started({ width: 320, height: 240 }, { withMove });
+    const { src, sink } = await started(t, { width: 320, height: 240 }, { withMove });
     for (const p of trailPath) src.pointer!(p);
     typeText(src, text);
     // Delete back over a few rows: the box scrolls the other way.
@@ -291,8 +295,8 @@ test('demo: text wrapping rules', () => {
   assert.deepEqual(wrap('a\n\nb', 4).rows, ['a', '', 'b']);
 });
 
-test('demo: the pointer trail and click rings are damaged exactly', async () => {
-  const { src, sink } = await started();
+test('demo: the pointer trail and click rings are damaged exactly', async (t) => {
+  const { src, sink } = await started(t);
   const before = packed(src.frame());
   const mark = sink.damageCalls.length;
   for (let i = 0; i < 60; i++) {
@@ -317,8 +321,8 @@ test('demo: the pointer trail and click rings are damaged exactly', async () => 
   assert.deepEqual(sink.mismatches, []);
 });
 
-test('demo: resizeRequest reallocates, redraws and damages the whole frame; bad sizes are ignored', async () => {
-  const { src, sink } = await started();
+test('demo: resizeRequest reallocates, redraws and damages the whole frame; bad sizes are ignored', async (t) => {
+  const { src, sink } = await started(t);
   typeText(src, 'keep me');
   src.resizeRequest!(800, 600);
   assert.deepEqual(sink.resizes, [[800, 600]]);
@@ -341,8 +345,8 @@ test('demo: resizeRequest reallocates, redraws and damages the whole frame; bad 
   assert.deepEqual(sink.resizes, [[800, 600], [320, 240]]);
 });
 
-test('demo: cursor is a 32-bit arrow with alpha and its hot spot at the tip', async () => {
-  const { src, sink } = await started();
+test('demo: cursor is a 32-bit arrow with alpha and its hot spot at the tip', async (t) => {
+  const { src, sink } = await started(t);
   const c = src.cursor();
   assert.ok(c);
   assert.deepEqual(sink.cursors, [c], 'sink.cursor called at start');
@@ -360,8 +364,8 @@ test('demo: cursor is a 32-bit arrow with alpha and its hot spot at the tip', as
   assert.ok(greys.has(0) && greys.has(0xffffff));
 });
 
-test('demo: animate:false changes nothing on its own', async () => {
-  const { src, sink } = await started({ animate: false, clock: () => new Date() });
+test('demo: animate:false changes nothing on its own', async (t) => {
+  const { src, sink } = await started(t, { animate: false, clock: () => new Date() });
   const before = packed(src.frame());
   await sleep(300);
   assert.equal(sink.damageCalls.length, 0);
@@ -369,14 +373,15 @@ test('demo: animate:false changes nothing on its own', async () => {
   await src.stop();
 });
 
-test('demo: animated, every tick reports exactly what changed (plasma, clock digits, fading trail)', async () => {
+test('demo: animated, every tick reports exactly what changed (plasma, clock digits, fading trail)', async (t) => {
   const t0 = Date.now();
-  // A clock running 7x fast so several digits change within the test.
-  const clock = () => new Date(Date.UTC(2026, 0, 1, 23, 59, 50) + (Date.now() - t0) * 7);
-  const { src, sink } = await started({ animate: true, fps: 20, clock });
+  // A local-time clock running 7x fast: several digits and, after ~0.4 s, the date change.
+  const start = new Date(2026, 0, 1, 23, 59, 57).getTime();
+  const clock = () => new Date(start + (Date.now() - t0) * 7);
+  const { src, sink } = await started(t, { animate: true, fps: 20, clock });
   const lay = layoutFor(1024, 768);
   let prev = packed(src.frame());
-  let ticks = 0, clockDamage = 0;
+  let ticks = 0, clockDamage = 0, dateDamage = 0;
   const origDamage = sink.damage.bind(sink);
   sink.damage = (rects) => {
     origDamage(rects);
@@ -388,23 +393,26 @@ test('demo: animated, every tick reports exactly what changed (plasma, clock dig
     const plasmaArea = (lay.plasma.x1 - lay.plasma.x0) * (lay.plasma.y1 - lay.plasma.y0);
     assert.ok(area(rects) < plasmaArea * 1.3, `damage of ${area(rects)} pixels`);
     for (const r of rects) {
-      if (r.y < lay.clockPanel.y1 && r.y + r.height > lay.clockPanel.y0 && r.x < lay.clockPanel.x1 && r.x + r.width > lay.clockPanel.x0) clockDamage++;
+      if (r.y < lay.clockY + 10 * lay.clockScale && r.y + r.height > lay.clockY && r.x < lay.clockPanel.x1 && r.x + r.width > lay.clockPanel.x0) clockDamage++;
+      if (r.y < lay.dateY + 10 * lay.scale && r.y + r.height > lay.dateY && r.x < lay.clockPanel.x1 && r.x + r.width > lay.clockPanel.x0) dateDamage++;
     }
   };
+  // Over the text box, away from the plasma (which repaints every tick anyway): fading marks must be repainted.
   for (let i = 0; i < 10; i++) {
-    src.pointer!({ x: 200 + i * 20, y: 200 + i * 5, buttons: i === 5 ? 2 : 0 });
+    src.pointer!({ x: 600 + i * 20, y: 200 + i * 5, buttons: i === 5 ? 2 : 0 });
     await sleep(20);
   }
   await sleep(800);
   await src.stop();
   assert.ok(ticks >= 10, `only ${ticks} damage calls in ~1 s at 20 fps`);
   assert.ok(clockDamage >= 2, `clock damaged ${clockDamage} times`);
+  assert.equal(dateDamage, 1, 'the date changes once, at midnight');
   assert.deepEqual(sink.mismatches, []);
   assert.deepEqual(sink.errors, []);
 });
 
-test('demo: stop() stops the timers and input', async () => {
-  const { src, sink } = await started({ animate: true, fps: 30 });
+test('demo: stop() stops the timers and input', async (t) => {
+  const { src, sink } = await started(t, { animate: true, fps: 30 });
   await sleep(150);
   assert.ok(sink.damageCalls.length > 0, 'animating before stop');
   await src.stop();
@@ -415,8 +423,8 @@ test('demo: stop() stops the timers and input', async () => {
   assert.equal(sink.damageCalls.length, n);
 });
 
-test('demo: clipboard text is shown; Ctrl+V pastes it, Ctrl+C copies the box, Ctrl+L clears', async () => {
-  const { src, sink } = await started();
+test('demo: clipboard text is shown; Ctrl+V pastes it, Ctrl+C copies the box, Ctrl+L clears', async (t) => {
+  const { src, sink } = await started(t);
   const before = packed(src.frame());
   const n = sink.damageCalls.length;
   src.setClipboard!('from the viewer\nsecond line \u00e9');

@@ -1,7 +1,9 @@
 /**
  * What every image encoder reads: a rectangle of a frame buffer of 0xAARRGGBB
  * words (the pixel convention of src/codecs/types.ts), rows top-down.
- * Encoders never copy the rectangle out first; they read `pixels` in place.
+ * Encoders read `pixels` in place where the format allows (full-width rectangles); LZ and
+ * LZ4 copy narrower rectangles row by row, and GLZ keeps a copy because the viewer's
+ * dictionary refers back to it.
  */
 
 export interface EncodeSource {
