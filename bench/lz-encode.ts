@@ -17,20 +17,11 @@ import { inflateZlib } from '../src/codecs/inflate.js';
 import { encodeLz } from '../src/codecs/encode/lz-encode.js';
 import { GlzEncoder } from '../src/codecs/encode/glz-encode.js';
 import type { EncodeSource } from '../src/codecs/encode/types.js';
+import { timeIt as timeFor } from './timing.js';
 import { goldenFiles, loadGolden, displayImages } from '../test/helpers/golden.js';
 
-function timeIt(fn: () => void, seconds = 1): number {
-  fn(); // warm up
-  let runs = 0;
-  const t0 = process.hrtime.bigint();
-  let elapsed = 0;
-  do {
-    fn();
-    runs++;
-    elapsed = Number(process.hrtime.bigint() - t0) / 1e9;
-  } while (elapsed < seconds);
-  return elapsed / runs;
-}
+
+const timeIt = (fn: () => void, seconds = 1) => timeFor(fn, seconds);
 
 const row = (label: string, mbs: number, extra = '') => console.log(`${label.padEnd(40)} ${mbs.toFixed(1).padStart(8)} MB/s${extra}`);
 

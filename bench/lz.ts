@@ -12,24 +12,14 @@ import { inflateSync } from 'node:zlib';
 import { decodeLz } from '../src/codecs/lz.js';
 import { GlzDictionary } from '../src/codecs/glz.js';
 import { inflateZlib } from '../src/codecs/inflate.js';
+import { timeIt as timeFor } from './timing.js';
 import { goldenFiles, loadGolden } from '../test/helpers/golden.js';
 import { displayImages } from '../test/helpers/golden.js';
 
 const HTML5_LZ = '/usr/share/spice-html5/lz.js';
 
-/** Runs `fn` repeatedly for about `seconds`; returns seconds per run. */
-function timeIt(fn: () => void, seconds = 1.2): number {
-  fn(); // warm up
-  let runs = 0;
-  const t0 = process.hrtime.bigint();
-  let elapsed = 0;
-  do {
-    fn();
-    runs++;
-    elapsed = Number(process.hrtime.bigint() - t0) / 1e9;
-  } while (elapsed < seconds);
-  return elapsed / runs;
-}
+
+const timeIt = (fn: () => void, seconds = 1.2) => timeFor(fn, seconds);
 
 const row = (label: string, mbs: number, extra = '') => console.log(`${label.padEnd(34)} ${mbs.toFixed(1).padStart(8)} MB/s${extra}`);
 

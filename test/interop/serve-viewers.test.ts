@@ -15,72 +15,10 @@ import { connect } from '../../src/client/node.js';
 import { isSpiceError } from '../../src/protocol/errors.js';
 import { LinkErr } from '../../src/protocol/enums/index.js';
 import { rootImage } from '../harness/scene.js';
-import { createServer } from '../../src/server/server.js';
-import { listen, type ListenOptions } from '../../src/server/listen.js';
-import { createDemoSource } from '../../src/server/sources/demo.js';
-import { nodeTicketCrypto } from '../../src/protocol/crypto/node-ticket.js';
+import { serveDemo as serve, countDiff, findFrame } from '../harness/serve.js';
 import { pngFromDataUrl } from '../helpers/png-decode.js';
-import type { ServerOptions } from '../../src/server/options.js';
-import type { KeyEvent } from '../../src/server/source.js';
 
 const HTML5_DIR = '/usr/share/spice-html5';
-
-async function serve(t: { after(fn: () => unknown): void }, opts: Partial<ServerOptions> = {}, lo: ListenOptions = {}) {
-  const source = createDemoSource({ animate: false, clock: () => new Date(Date.UTC(2026, 10, 21, 12, 34, 56)) });
-  const keys: KeyEvent[] = [];
-  const key = source.key!.bind(source);
-  source.key = (e) => { keys.push(e); key(e); };
-  const server = createServer({ source, disableTicketing: true, crypto: nodeTicketCrypto, ...opts });
-  await server.start();
-  const port = await freePort();
-  const l = await listen(server, { listen: `127.0.0.1:${port}`, ...lo });
-  t.after(() => l.close());
-  const frame = () => {
-    const f = source.frame();
-    const pixels = new Uint32Array(f.width * f.height);
-    for (let y = 0; y < f.height; y++) pixels.set(f.pixels.subarray(y * f.stride, y * f.stride + f.width), y * f.width);
-    return { width: f.width, height: f.height, pixels };
-  };
-  return { server, port, frame, keys };
-}
-
-function countDiff(a: { width: number; height: number; pixels: Uint32Array }, b: { width: number; height: number; pixels: Uint32Array }): number {
-  if (a.width !== b.width || a.height !== b.height) return -1;
-  let d = 0;
-  for (let i = 0; i < a.pixels.length; i++) if ((a.pixels[i]! & 0xffffff) !== (b.pixels[i]! & 0xffffff)) d++;
-  return d;
-}
-
-type Img = { width: number; height: number; pixels: Uint32Array };
-
-/**
- * Where `frame` sits inside `screen` (remote-viewer draws it below its header bar, at an
- * offset that depends on the theme), and how many of its pixels differ there; -1 if no
- * position within the first 120x120 pixels fits a sample of the frame.
- */
-function findFrame(screen: Img, frame: Img): { x: number; y: number; diff: number } | undefined {
-  if (frame.width > screen.width || frame.height > screen.height) return undefined;
-  const samples: number[] = [];
-  for (let i = 0; i < 400; i++) samples.push(Math.floor(((i * 7919) % 9973) / 9973 * frame.width * frame.height));
-  for (let y = 0; y <= Math.min(120, screen.height - frame.height); y++) {
-    for (let x = 0; x <= Math.min(120, screen.width - frame.width); x++) {
-      let ok = true;
-      for (const i of samples) {
-        const fx = i % frame.width, fy = Math.floor(i / frame.width);
-        if (((screen.pixels[(y + fy) * screen.width + x + fx]! ^ frame.pixels[i]!) & 0xffffff) !== 0) { ok = false; break; }
-      }
-      if (!ok) continue;
-      let diff = 0;
-      for (let fy = 0; fy < frame.height; fy++) {
-        for (let fx = 0; fx < frame.width; fx++) {
-          if (((screen.pixels[(y + fy) * screen.width + x + fx]! ^ frame.pixels[fy * frame.width + fx]!) & 0xffffff) !== 0) diff++;
-        }
-      }
-      return { x, y, diff };
-    }
-  }
-  return undefined;
-}
 
 test('remote-viewer (Xvfb) shows spice-ts serve pixel-exact, its keys reach the source, and resizing its window resizes the source', async (t) => {
   if (!needPeers(t, 'remote-viewer', 'Xvfb', 'xdotool', 'import')) return;

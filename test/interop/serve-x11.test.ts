@@ -15,6 +15,7 @@ import { needPeers, freePort, startXvfb, waitUntil, sleep, type XDisplay } from 
 import { settledRoot, rootImage, diffImages } from '../harness/scene.js';
 import { makeTempDir, removeTempDir } from '../harness/proc.js';
 import { decodePnm } from '../../src/cli/image-pnm.js';
+import { findFrame } from '../harness/serve.js';
 import { createServer } from '../../src/server/server.js';
 import { listen } from '../../src/server/listen.js';
 import { createX11Source } from '../../src/server/sources/x11/source.js';
@@ -70,20 +71,6 @@ test('spicy-screenshot of `serve --source x11` equals import -window root, under
   }
 });
 
-type Img = { width: number; height: number; pixels: Uint32Array };
-
-/** Offset of `frame` inside `screen` (remote-viewer's header bar), by a pixel sample. */
-function locate(screen: Img, frame: Img): { x: number; y: number } | undefined {
-  const sample: number[] = [];
-  for (let i = 0; i < 300; i++) sample.push(Math.floor(((i * 7919) % 9973) / 9973 * frame.width * frame.height));
-  for (let y = 0; y <= Math.min(120, screen.height - frame.height); y++) {
-    for (let x = 0; x <= Math.min(120, screen.width - frame.width); x++) {
-      if (sample.every((i) => ((screen.pixels[(y + Math.floor(i / frame.width)) * screen.width + x + (i % frame.width)]! ^ frame.pixels[i]!) & 0xffffff) === 0)) return { x, y };
-    }
-  }
-  return undefined;
-}
-
 test('through remote-viewer: keys reach an xterm, clicks land, a window resize resizes the X screen, clipboard both ways', async (t) => {
   if (!needPeers(t, 'remote-viewer', 'Xvfb', 'xterm', 'xdotool', 'import', 'xclip', 'xdpyinfo')) return;
   const exported = await startXvfb({ size: '1024x768' });
@@ -101,7 +88,7 @@ test('through remote-viewer: keys reach an xterm, clicks land, a window resize r
   let at: { x: number; y: number } | undefined;
   await waitUntil('remote-viewer to show the exported screen', async () => {
     if (server.viewers.size === 0) return false;
-    at = locate(await rootImage(viewer), await rootImage(exported));
+    at = findFrame(await rootImage(viewer), await rootImage(exported));
     return at !== undefined;
   }, { timeoutMs: 30_000, intervalMs: 500 });
   // Keys: focus the xterm on the exported display (click in it through remote-viewer), type.

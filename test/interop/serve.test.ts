@@ -9,36 +9,12 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { needPeers, freePort, startCapture, decodeCapture, findFields, canCapture, interopRequired } from '../harness/peers.js';
+import { needPeers, startCapture, decodeCapture, findFields, canCapture, interopRequired } from '../harness/peers.js';
 import { makeTempDir, removeTempDir } from '../harness/proc.js';
 import { decodePnm } from '../../src/cli/image-pnm.js';
-import { createServer, type SpiceServer } from '../../src/server/server.js';
-import { listen, type Listening } from '../../src/server/listen.js';
-import { createDemoSource } from '../../src/server/sources/demo.js';
-import { nodeTicketCrypto } from '../../src/protocol/crypto/node-ticket.js';
+import { serveDemo as serve, countDiff, type Img } from '../harness/serve.js';
 import { connect } from '../../src/client/node.js';
 import { ErrorCode, isSpiceError } from '../../src/protocol/errors.js';
-import type { ServerOptions } from '../../src/server/options.js';
-
-interface Running { server: SpiceServer; l: Listening; port: number; frame(): { width: number; height: number; pixels: Uint32Array } }
-
-async function serve(t: { after(fn: () => unknown): void }, opts: Partial<ServerOptions> = {}): Promise<Running> {
-  const source = createDemoSource({ animate: false, clock: () => new Date(Date.UTC(2026, 10, 21, 12, 34, 56)) });
-  const server = createServer({ source, disableTicketing: opts.password === undefined, crypto: nodeTicketCrypto, ...opts });
-  await server.start();
-  const port = await freePort();
-  const l = await listen(server, { listen: `127.0.0.1:${port}` });
-  t.after(() => l.close());
-  return {
-    server, l, port,
-    frame: () => {
-      const f = source.frame();
-      const pixels = new Uint32Array(f.width * f.height);
-      for (let y = 0; y < f.height; y++) pixels.set(f.pixels.subarray(y * f.stride, y * f.stride + f.width), y * f.width);
-      return { width: f.width, height: f.height, pixels };
-    },
-  };
-}
 
 function spicyScreenshot(port: number, file: string, extra: string[] = []): Promise<{ code: number; stderr: string }> {
   return new Promise((resolve) => {
@@ -47,15 +23,9 @@ function spicyScreenshot(port: number, file: string, extra: string[] = []): Prom
   });
 }
 
-function assertSame(a: { width: number; height: number; pixels: Uint32Array }, b: { width: number; height: number; pixels: Uint32Array }, what: string): void {
-  assert.equal(a.width, b.width, `${what}: width`);
-  assert.equal(a.height, b.height, `${what}: height`);
-  let diff = 0, first = -1;
-  for (let i = 0; i < a.pixels.length; i++) {
-    if ((a.pixels[i]! & 0xffffff) !== (b.pixels[i]! & 0xffffff)) { diff++; if (first < 0) first = i; }
-  }
-  assert.equal(diff, 0, `${what}: ${diff} pixels differ, first at (${first % a.width},${Math.floor(first / a.width)}): `
-    + `${(a.pixels[first]! & 0xffffff).toString(16)} vs ${(b.pixels[first]! & 0xffffff).toString(16)}`);
+function assertSame(a: Img, b: Img, what: string): void {
+  assert.equal(`${a.width}x${a.height}`, `${b.width}x${b.height}`, `${what}: size`);
+  assert.equal(countDiff(a, b), 0, `${what}: pixels differ`);
 }
 
 for (const compression of ['auto_glz', 'auto_lz', 'quic', 'glz', 'lz', 'lz4', 'off'] as const) {
