@@ -162,16 +162,11 @@ export class SpiceServer extends Emitter<ServerEvents> {
   accept(transport: Transport): void {
     if (this.stopped) { transport.close(); return; }
     const host = this.peerHost(transport);
-    // TLS: what follows the link result must travel in a later TLS record. spice-gtk reads
-    // the 4-byte result, then waits on the socket, so bytes decrypted along with it would
-    // sit unread; Node seals writes queued together into one record. Writes made right
-    // after the link are therefore held until the result has left.
-    let held: Uint8Array[] | null = null;
     const channel = new SpiceChannel({
       role: 'server', channelType: ChannelType.MAIN, channelId: 0,
       write: (b) => {
         if (channel.def.type === ChannelType.DISPLAY) { this.stats.wireBytes += b.length; this.stats.messages++; }
-        if (held) held.push(b); else transport.write(b);
+        transport.write(b);
       },
       flush: () => transport.flush?.(),
       crypto: this.options.crypto,
@@ -190,16 +185,6 @@ export class SpiceServer extends Emitter<ServerEvents> {
       this.log(`${transport.description}: link refused: ${err.message} [${err.code}]`);
       this.emit('error', err);
     });
-    if (transport.secure && transport.onceDrained) {
-      channel.once('linked', () => {
-        held = [];
-        transport.onceDrained!(() => {
-          const out = held ?? [];
-          held = null;
-          for (const b of out) transport.write(b);
-        });
-      });
-    }
     channel.once('linked', (info) => this.linked(channel, transport, info));
     channel.start();
   }

@@ -67,19 +67,32 @@ function normalizeSubject(s: string): string {
   return s.split(',').map((p) => p.trim()).filter(Boolean).join(',');
 }
 
+const EMPTY = new Uint8Array(0);
+
 class SocketTransport implements Transport {
   private dataCb?: (b: Uint8Array) => void;
   private closeCb?: (err?: SpiceError) => void;
   private corked = false;
   private ended = false;
+  /** recordPerWrite: writes waiting for the one in flight, and their size. */
+  private queue: Uint8Array[] = [];
+  private queueHead = 0;
+  private queuedBytes = 0;
+  private inFlight = false;
 
   /**
-   * `batch`: cork writes until the next tick (fewer TCP segments). A server's TLS side
-   * does not batch: Node would seal corked writes into one TLS record, and spice-gtk
-   * stalls when the link result and the first message share a record (it reads the
-   * link result, then waits on the socket while the rest sits decrypted in OpenSSL).
+   * `batch`: cork writes until the next tick (fewer TCP segments).
+   * `recordPerWrite` (a server's TLS side): every write becomes its own TLS record(s), never
+   * sharing a record with the next write. spice-gtk, after handling a message, waits for the
+   * socket to become readable before reading on; bytes of the next message decrypted along
+   * with the previous one sit unread until more data arrives (a still picture never comes,
+   * and the link result followed by SET_ACK in one record stalls the channel at once).
+   * Node seals corked writes, and writes queued while one is in flight (writev), into one
+   * record, so writes here go to the socket one at a time, each after the previous one's
+   * callback. spice-server writes one record per buffer too (SSL_write per iovec).
    */
-  constructor(readonly socket: net.Socket, readonly endpoint: Endpoint, readonly secure: boolean, private readonly batch = true) {
+  constructor(readonly socket: net.Socket, readonly endpoint: Endpoint, readonly secure: boolean, private readonly batch = true,
+    private readonly recordPerWrite = false) {
     socket.setNoDelay(true);
     socket.on('data', (b: Buffer) => this.dataCb?.(new Uint8Array(b.buffer, b.byteOffset, b.byteLength)));
     socket.on('error', (e: NodeJS.ErrnoException) => this.done(connectError(e, endpoint)));
@@ -107,12 +120,34 @@ class SocketTransport implements Transport {
 
   write(b: Uint8Array): void {
     if (this.ended) return;
+    if (this.recordPerWrite) {
+      if (this.inFlight) {
+        this.queue.push(b);
+        this.queuedBytes += b.length;
+      } else {
+        this.writeAlone(b);
+      }
+      return;
+    }
     if (this.batch && !this.corked) {
       this.corked = true;
       this.socket.cork();
       process.nextTick(() => this.flush());
     }
     this.socket.write(b);
+  }
+
+  private writeAlone(b: Uint8Array): void {
+    this.inFlight = true;
+    this.socket.write(b, () => {
+      this.inFlight = false;
+      if (this.ended || this.queueHead === this.queue.length) return;
+      const next = this.queue[this.queueHead]!;
+      this.queue[this.queueHead++] = EMPTY;
+      if (this.queueHead === this.queue.length) { this.queue = []; this.queueHead = 0; }
+      this.queuedBytes -= next.length;
+      this.writeAlone(next);
+    });
   }
 
   flush(): void {
@@ -122,12 +157,12 @@ class SocketTransport implements Transport {
   }
 
   pendingBytes(): number {
-    return this.socket.writableLength;
+    return this.socket.writableLength + this.queuedBytes;
   }
 
   onceDrained(cb: () => void): void {
     // 'drain' fires only after a write found the buffer full, so poll the queued length.
-    const check = () => (this.ended || this.socket.writableLength === 0 ? cb() : setTimeout(check, 1));
+    const check = () => (this.ended || this.pendingBytes() === 0 ? cb() : setTimeout(check, 1));
     setImmediate(check);
   }
 
@@ -146,7 +181,7 @@ export function acceptedTransport(socket: net.Socket, secure: boolean): Transpor
   const ep: Endpoint = socket.remoteAddress
     ? { kind: secure ? 'tls' : 'tcp', host: socket.remoteAddress, port: socket.remotePort ?? 0 }
     : { kind: 'unix', path: socket.localAddress || 'socket' };
-  return new SocketTransport(socket, ep, secure, !secure);
+  return new SocketTransport(socket, ep, secure, !secure, secure);
 }
 
 /** Opens a transport to `ep`. Rejects with a SpiceError (CONNECT, TLS or TIMEOUT). */

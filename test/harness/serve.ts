@@ -17,6 +17,8 @@ export interface ServedDemo {
   port: number;
   /** Every key event the source received. */
   keys: KeyEvent[];
+  /** The demo source itself (to make it change: `source.key(...)`). */
+  source: ReturnType<typeof createDemoSource>;
   /** A tight copy of the source's current frame. */
   frame(): Img;
 }
@@ -39,7 +41,7 @@ export async function serveDemo(t: { after(fn: () => unknown): void }, opts: Par
     for (let y = 0; y < f.height; y++) pixels.set(f.pixels.subarray(y * f.stride, y * f.stride + f.width), y * f.width);
     return { width: f.width, height: f.height, pixels };
   };
-  return { server, port, keys, frame };
+  return { server, port, keys, source, frame };
 }
 
 /** Pixels whose RGB differ; -1 when the sizes differ. */

@@ -15,6 +15,7 @@ import { connect } from '../../src/client/node.js';
 import { isSpiceError } from '../../src/protocol/errors.js';
 import { LinkErr } from '../../src/protocol/enums/index.js';
 import { rootImage } from '../harness/scene.js';
+import type { XDisplay } from '../harness/x11.js';
 import { serveDemo as serve, countDiff, findFrame } from '../harness/serve.js';
 import { pngFromDataUrl } from '../helpers/png-decode.js';
 
@@ -53,6 +54,52 @@ test('remote-viewer (Xvfb) shows spice-ts serve pixel-exact, its keys reach the 
   const f = s.frame();
   assert.ok(f.width > 800 && f.width <= 900 && f.height > 550 && f.height <= 700, `new size ${f.width}x${f.height}`);
   await waitUntil('remote-viewer to show the resized screen', shows, { timeoutMs: 10_000, intervalMs: 300 });
+});
+
+/** Starts remote-viewer on its own Xvfb and waits until the source's frame shows in it, pixel-exact. */
+async function remoteViewerShows(t: { after(fn: () => unknown): void }, s: Awaited<ReturnType<typeof serve>>,
+  args: string[], what: string): Promise<XDisplay> {
+  const x = await startXvfb({ size: '1280x1024' });
+  t.after(() => x.stop());
+  const rv = x.run('remote-viewer', args);
+  let found: ReturnType<typeof findFrame>;
+  await waitUntil(`${what} to show the demo screen`, async () => {
+    if (s.server.viewers.size === 0) return false;
+    found = findFrame(await rootImage(x), s.frame());
+    return found?.diff === 0;
+  }, { timeoutMs: 20_000, intervalMs: 500 }).catch(() => undefined);
+  assert.ok(found, `the demo screen appears in ${what}'s window (viewers: ${s.server.viewers.size}); its log ends:\n${rv.logTail(10)}`);
+  assert.equal(found.diff, 0, `${what}'s picture differs from the source in ${found.diff} pixels`);
+  return x;
+}
+
+test('remote-viewer over TLS, checking the server against a CA (secure-channels=all), shows the source pixel-exact', async (t) => {
+  if (!needPeers(t, 'remote-viewer', 'Xvfb', 'import', 'openssl')) return;
+  const pki = await makePki();
+  t.after(() => pki.remove());
+  const tlsPort = await freePort();
+  const s = await serve(t, { secureChannels: ['all'], password: 'tlspw', disableTicketing: false }, { tlsPort, x509Dir: pki.dir });
+  await remoteViewerShows(t, s, [`--spice-ca-file=${pki.caCert}`, '--spice-secure-channels=all',
+    `spice://127.0.0.1?tls-port=${tlsPort}&password=tlspw`], 'remote-viewer (TLS)');
+  const viewer = [...s.server.viewers.values()][0]!;
+  assert.ok(viewer.transport.secure && viewer.display?.transport.secure, 'main and display came over TLS');
+});
+
+test('two remote-viewers at once both show the source pixel-exact, and both follow a change', async (t) => {
+  if (!needPeers(t, 'remote-viewer', 'Xvfb', 'import')) return;
+  const s = await serve(t);
+  const displays = await Promise.all([
+    remoteViewerShows(t, s, [`spice://127.0.0.1:${s.port}`], 'remote-viewer 1'),
+    remoteViewerShows(t, s, [`spice://127.0.0.1:${s.port}`], 'remote-viewer 2'),
+  ]);
+  assert.equal(s.server.viewers.size, 2, 'both stayed connected (spice-server would have kicked the first)');
+  // A key typed at the source side changes the picture; both viewers follow.
+  const before = s.frame();
+  s.source.key!({ scancode: 0x23, down: true, code: 'KeyH' });
+  s.source.key!({ scancode: 0xa3, down: false, code: 'KeyH' });
+  await waitUntil('the source to change', () => countDiff(before, s.frame()) !== 0, { timeoutMs: 5000 });
+  await Promise.all(displays.map((x, i) => waitUntil(`remote-viewer ${i + 1} to show the change`, async () =>
+    findFrame(await rootImage(x), s.frame())?.diff === 0, { timeoutMs: 10_000, intervalMs: 300 })));
 });
 
 async function staticHtml5(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse): Promise<void> {
