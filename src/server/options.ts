@@ -2,6 +2,7 @@
  * Everything a SPICE server built with createServer() can be told, with the defaults.
  */
 import type { ChannelLimits } from '../channel/channel.js';
+import { ErrorCode, SpiceError } from '../protocol/errors.js';
 import type { TicketCrypto } from '../protocol/crypto/ticket.js';
 import type { DisplaySource } from './source.js';
 import type { CompressionName } from './display/image-encoder.js';
@@ -16,6 +17,24 @@ export interface ServerOptions {
   disableTicketing?: boolean;
   /** Image codec policy ('auto' = auto_glz). Default 'auto_glz'. */
   imageCompression?: CompressionName | 'auto';
+  /**
+   * Keep repeated pictures in the viewer's pixmap cache and send them as FROM_CACHE
+   * (within the cache size the viewer announced). Default true.
+   */
+  imageCache?: boolean;
+  /** Smallest rectangle (width*height) hashed and cached. Default 1024. */
+  minCachePixels?: number;
+  /** Most of a viewer's announced pixmap cache used, pixels. Default 64 Mi. */
+  maxCachePixels?: number;
+  /**
+   * Lossy JPEG where QUIC would be used (photo-like rectangles under auto_glz/auto_lz,
+   * everything under quic), like spice-server's jpeg-wan-compression. Default 'never'.
+   */
+  jpeg?: 'never' | 'always';
+  /** JPEG quality 1..100. Default 85 (spice-server's). */
+  jpegQuality?: number;
+  /** Smallest rectangle (width*height) sent as JPEG. Default 2304 (48x48). */
+  minJpegPixels?: number;
   /** Viewers connected at once (spice-server allows one). Default 16. */
   maxViewers?: number;
   /** Whose input reaches the source: every viewer, or only the one connected longest. Default 'all'. */
@@ -53,6 +72,12 @@ export interface ServerOptions {
 
 export const SERVER_DEFAULTS = {
   imageCompression: 'auto_glz' as CompressionName,
+  imageCache: true,
+  minCachePixels: 1024,
+  maxCachePixels: 64 * 1024 * 1024,
+  jpeg: 'never' as const,
+  jpegQuality: 85,
+  minJpegPixels: 48 * 48,
   maxViewers: 16,
   input: 'all' as const,
   mouseMode: 'client' as const,
@@ -66,3 +91,38 @@ export const SERVER_DEFAULTS = {
   maxMessagesPerSecond: 5000,
   badTickets: { max: 5, windowMs: 60_000, lockMs: 10_000 },
 };
+
+/** The display channel's image options, with defaults, checked. */
+export interface DisplayImageSettings {
+  imageCache: boolean;
+  minCachePixels: number;
+  maxCachePixels: number;
+  jpeg: 'never' | 'always';
+  jpegQuality: number;
+  minJpegPixels: number;
+}
+
+const checked = new WeakMap<ServerOptions, DisplayImageSettings>();
+
+/** Resolves (once per options object) and checks the image options; throws BAD_ARGUMENT. */
+export function displayImageSettings(o: ServerOptions): DisplayImageSettings {
+  let s = checked.get(o);
+  if (s) return s;
+  const d = SERVER_DEFAULTS;
+  s = {
+    imageCache: o.imageCache ?? d.imageCache,
+    minCachePixels: o.minCachePixels ?? d.minCachePixels,
+    maxCachePixels: o.maxCachePixels ?? d.maxCachePixels,
+    jpeg: o.jpeg ?? d.jpeg,
+    jpegQuality: o.jpegQuality ?? d.jpegQuality,
+    minJpegPixels: o.minJpegPixels ?? d.minJpegPixels,
+  };
+  const bad = (m: string) => new SpiceError(ErrorCode.BAD_ARGUMENT, m);
+  if (s.jpeg !== 'never' && s.jpeg !== 'always') throw bad(`jpeg must be 'never' or 'always', not '${String(s.jpeg)}'`);
+  if (!Number.isInteger(s.jpegQuality) || s.jpegQuality < 1 || s.jpegQuality > 100) throw bad(`jpegQuality must be a whole number in 1..100, not ${s.jpegQuality}`);
+  for (const k of ['minCachePixels', 'maxCachePixels', 'minJpegPixels'] as const) {
+    if (!(Number.isFinite(s[k]) && s[k] >= 0)) throw bad(`${k} must be a number >= 0, not ${s[k]}`);
+  }
+  checked.set(o, s);
+  return s;
+}

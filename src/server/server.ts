@@ -11,7 +11,7 @@ import type { LinkMess } from '../protocol/link/messages.js';
 import { channelName } from '../protocol/schema/channels.js';
 import type { Transport } from '../transports/transport.js';
 import { Emitter } from '../channel/emitter.js';
-import { SERVER_DEFAULTS, type ServerOptions } from './options.js';
+import { SERVER_DEFAULTS, displayImageSettings, type ServerOptions } from './options.js';
 import type { DisplaySource, SourceCursor, SourceRect, SourceSink } from './source.js';
 import { COMPRESSION_NAMES, type CompressionName } from './display/image-encoder.js';
 import { DisplayStats } from './display/stats.js';
@@ -62,6 +62,7 @@ export class SpiceServer extends Emitter<ServerEvents> {
     const name = COMPRESSION_NAMES[c];
     if (!name) throw new SpiceError(ErrorCode.BAD_ARGUMENT, `unknown image compression '${c}' (use ${Object.keys(COMPRESSION_NAMES).join(', ')})`);
     this.compression = name;
+    displayImageSettings(options); // bad image options fail here, not when a viewer connects
     this.ticketing = !options.disableTicketing;
     if (this.ticketing && options.password === undefined) {
       throw new SpiceError(ErrorCode.BAD_ARGUMENT, 'a password is required unless ticketing is disabled');
@@ -291,10 +292,8 @@ export class SpiceServer extends Emitter<ServerEvents> {
   }
 
   private onMove(src: SourceRect, x: number, y: number): void {
-    // Damage reported before the move must reach the viewers before the copy.
     const box = { x0: src.x, y0: src.y, x1: src.x + src.width, y1: src.y + src.height };
-    const frozen = this.pendingDamage.length > 0 || this.capturing;
-    for (const v of this.viewers.values()) v.display?.move(box, x - src.x, y - src.y, frozen);
+    for (const v of this.viewers.values()) v.display?.move(box, x - src.x, y - src.y, this.capturing, this.pendingDamage);
   }
 
   private onResized(w: number, h: number): void {

@@ -102,6 +102,30 @@ test('two remote-viewers at once both show the source pixel-exact, and both foll
     findFrame(await rootImage(x), s.frame())?.diff === 0, { timeoutMs: 10_000, intervalMs: 300 })));
 });
 
+test('the demo text box scrolling goes as COPY_BITS, and remote-viewer stays pixel-exact', async (t) => {
+  if (!needPeers(t, 'remote-viewer', 'Xvfb', 'import')) return;
+  const s = await serve(t);
+  const x = await remoteViewerShows(t, s, [`spice://127.0.0.1:${s.port}`], 'remote-viewer');
+  const before = s.server.stats.copyBits;
+  const press = (scancode: number, code: string) => {
+    s.source.key!({ scancode, down: true, code });
+    s.source.key!({ scancode: scancode | 0x80, down: false, code });
+  };
+  // Enough lines to scroll the text box several times: a letter, then Enter.
+  for (let i = 0; i < 30; i++) {
+    press(0x1e + (i % 9), 'KeyA');
+    press(0x1c, 'Enter');
+    await sleep(20);
+  }
+  await waitUntil('the scroll to go out as COPY_BITS', () => s.server.stats.copyBits > before, { timeoutMs: 5000 });
+  let diff = -3;
+  await waitUntil('remote-viewer to show the scrolled text box', async () => {
+    diff = findFrame(await rootImage(x), s.frame())?.diff ?? -3;
+    return diff === 0;
+  }, { timeoutMs: 10_000, intervalMs: 300 }).catch(() => undefined);
+  assert.equal(diff, 0, `after ${s.server.stats.copyBits - before} COPY_BITS remote-viewer differs from the source in ${diff} pixels`);
+});
+
 async function staticHtml5(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse): Promise<void> {
   const path = normalize(decodeURIComponent((req.url ?? '/').split('?')[0]!)).replace(/^(\.\.[/\\])+/, '');
   const file = join(HTML5_DIR, path);

@@ -21,6 +21,9 @@ const SPEC = {
   display: { type: 'string' },
   size: { type: 'string' },
   'image-compression': { type: 'string' },
+  jpeg: { type: 'string' },
+  'jpeg-quality': { type: 'string' },
+  'no-image-cache': { type: 'boolean' },
   'max-viewers': { type: 'string' },
   'shared-input': { type: 'string' },
   'mouse-mode': { type: 'string' },
@@ -46,11 +49,16 @@ share the listening port.
   --display :N             the X display for --source x11 (default $DISPLAY)
   --size WxH               demo screen size (default 1024x768)
   --image-compression C    auto|auto_glz|auto_lz|quic|glz|lz|lz4|off (default auto)
+  --jpeg never|always      lossy JPEG for photo-like areas, where QUIC would be used
+                           (spice-server's jpeg-wan-compression; default never)
+  --jpeg-quality N         JPEG quality 1..100 (default 85)
+  --no-image-cache         do not use the viewers' pixmap caches for repeated pictures
   --max-viewers N          viewers at once (default 16)
   --shared-input all|first input from every viewer, or only the first (default all)
   --mouse-mode client|server  mouse mode viewers start in (default client)
   --no-websocket           do not answer WebSocket upgrades
-  --stats                  print what was sent, per codec, at exit
+  --stats                  print what was sent, per codec, and what the viewers'
+                           image caches saved, at exit
   -q, --quiet              no log lines
 `;
 
@@ -104,6 +112,9 @@ export async function serveCommand(argv: string[], out: (s: string) => void): Pr
   if (!COMPRESSION_NAMES[compression]) {
     throw new SpiceError(ErrorCode.BAD_ARGUMENT, `unknown --image-compression '${compression}' (use ${Object.keys(COMPRESSION_NAMES).join(', ')})`);
   }
+  const jpeg = (o.jpeg as string | undefined) ?? 'never';
+  if (jpeg !== 'never' && jpeg !== 'always') throw new SpiceError(ErrorCode.BAD_ARGUMENT, '--jpeg is never or always');
+  const jpegQuality = int(o['jpeg-quality'], 'jpeg-quality', 1, 100);
   const sharedInput = (o['shared-input'] as string | undefined) ?? 'all';
   if (sharedInput !== 'all' && sharedInput !== 'first') throw new SpiceError(ErrorCode.BAD_ARGUMENT, '--shared-input is all or first');
   const mouseMode = (o['mouse-mode'] as string | undefined) ?? 'client';
@@ -113,6 +124,7 @@ export async function serveCommand(argv: string[], out: (s: string) => void): Pr
   const source = await makeSource((o.source as string | undefined) ?? 'demo', o);
   const server = createServer({
     source, password, disableTicketing, imageCompression: compression as never,
+    jpeg, jpegQuality, imageCache: !o['no-image-cache'],
     maxViewers: int(o['max-viewers'], 'max-viewers', 1, 1000), input: sharedInput, mouseMode,
     secureChannels: typeof o['secure-channels'] === 'string' ? o['secure-channels'].split(',').map((s) => s.trim()) : undefined,
     crypto: nodeTicketCrypto, log, name: `spice-ts ${source.name}`,

@@ -8,21 +8,31 @@
  * and keeps collecting damage (a bounded list of rectangles), so a slow viewer gets
  * fewer, larger updates instead of an ever longer queue.
  *
- * Ordering: a move is sent as COPY_BITS only when nothing is queued before it (the
- * viewer's pixels are then known to be the ones the copy needs); otherwise its
- * destination is simply redrawn.
+ * Moves: a move is sent as COPY_BITS (unless other operations are queued); damage not yet
+ * drawn on the viewer that the copy carries along is redrawn at its destination after it.
+ *
+ * Pixmap cache: when the viewer announced one (DISPLAY_INIT) and imageCache is on, the
+ * channel first clears it (INVAL_ALL_PIXMAPS: entries of an earlier display channel of
+ * the same session are not in our account), then repeated rectangles go as FROM_CACHE;
+ * evictions are sent as INVAL_LIST right before the image that needs the room
+ * (image-cache.ts). One display channel per viewer, so no WAIT_FOR_CHANNELS is needed.
  */
-import { DisplayCap, ImageScaleMode, Ropd, SurfaceFlags, SurfaceFmt, BrushType, ClipType } from '../../protocol/enums/index.js';
+import { DisplayCap, ImageScaleMode, Ropd, SurfaceFlags, SurfaceFmt, BrushType, ClipType, ResourceType } from '../../protocol/enums/index.js';
 import { GlzEncoder } from '../../codecs/encode/glz-encode.js';
+import { JpegEncoder } from '../../codecs/encode/jpeg-encode.js';
 import { ServerChannelBase, type ServerHandler } from './base.js';
 import { Damage, intersect, type Box } from '../display/damage.js';
-import { compressionFromWire, encodeRect, type CompressionName } from '../display/image-encoder.js';
+import { compressionFromWire, encodeRect, newImageId, type CompressionName, type JpegPolicy } from '../display/image-encoder.js';
+import { PixmapCacheModel } from '../display/image-cache.js';
+import { displayImageSettings, type DisplayImageSettings } from '../options.js';
 import type { SpiceChannel } from '../../channel/channel.js';
+import { ErrorCode, toSpiceError } from '../../protocol/errors.js';
 import type { ServerLinkResult } from '../../channel/link-server.js';
 import type { Transport } from '../../transports/transport.js';
 import type { Viewer } from '../viewer.js';
 
 type Op =
+  | { kind: 'inval_all' }
   | { kind: 'surface' }
   | { kind: 'destroy' }
   | { kind: 'flush' }
@@ -34,6 +44,9 @@ const NO_MASK = { flags: 0, pos: { x: 0, y: 0 }, bitmap: null };
 const NO_CLIP = { type: ClipType.NONE };
 
 const wireRect = (b: Box) => ({ top: b.y0, left: b.x0, bottom: b.y1, right: b.x1 });
+
+/** INVAL_LIST's count is 16-bit. */
+const MAX_INVAL_IDS = 0xffff;
 
 export class ServerDisplay extends ServerChannelBase {
   protected readonly handlers: Record<string, ServerHandler> = {
@@ -48,6 +61,11 @@ export class ServerDisplay extends ServerChannelBase {
   private ops: Op[] = [];
   private inflight: Box[] = [];
   private glz: GlzEncoder | null = null;
+  /** The viewer's pixmap cache, once it has been cleared (until then: `pendingCache`). */
+  private pixmapCache: PixmapCacheModel | null = null;
+  private pendingCache: PixmapCacheModel | null = null;
+  private readonly jpeg: JpegPolicy | null;
+  private readonly images: DisplayImageSettings;
   private preferred?: CompressionName;
   private started = false;
   private sending = false;
@@ -60,6 +78,16 @@ export class ServerDisplay extends ServerChannelBase {
   constructor(viewer: Viewer, channel: SpiceChannel, transport: Transport, link: ServerLinkResult) {
     super(viewer, channel, transport, link);
     this.ackWindow = viewer.server.settings.ackWindow;
+    let images: DisplayImageSettings | undefined;
+    try {
+      images = displayImageSettings(viewer.server.options);
+    } catch (e) {
+      // Bad options: this viewer goes, with the reason logged (once the channel is attached).
+      queueMicrotask(() => viewer.close(toSpiceError(e, ErrorCode.BAD_ARGUMENT)));
+    }
+    this.images = images ?? { ...displayImageSettings({ source: viewer.server.source }), imageCache: false, jpeg: 'never' };
+    this.jpeg = this.images.jpeg === 'always'
+      ? { encoder: new JpegEncoder({ quality: this.images.jpegQuality }), minPixels: this.images.minJpegPixels } : null;
     channel.setAckWindow(this.ackWindow);
     this.initTimer = setTimeout(() => this.begin(), viewer.server.settings.displayInitWaitMs);
   }
@@ -77,6 +105,15 @@ export class ServerDisplay extends ServerChannelBase {
     if (window > 0 && !this.glz) {
       this.glz = new GlzEncoder({ windowPixels: Math.min(window, this.server.settings.maxGlzWindowPixels), dictionaryId: b.glz_dictionary_id });
     }
+    // pixmap_cache_size is an i64 of pixels; 0 (or less) means no cache.
+    const size = Number(b.pixmap_cache_size);
+    if (this.images.imageCache && size > 0 && !this.pixmapCache && !this.pendingCache) {
+      this.pendingCache = new PixmapCacheModel({
+        capacityPixels: Math.min(size, this.images.maxCachePixels), minPixels: this.images.minCachePixels, newId: newImageId,
+      });
+      // Used only once the clear has gone out, whenever DISPLAY_INIT came.
+      if (this.started) this.ops.unshift({ kind: 'inval_all' });
+    }
     this.begin();
   }
 
@@ -88,6 +125,7 @@ export class ServerDisplay extends ServerChannelBase {
     this.width = f.width;
     this.height = f.height;
     this.damageList.add(this.bounds, this.bounds);
+    if (this.pendingCache) this.ops.push({ kind: 'inval_all' });
     this.ops.push({ kind: 'surface' }, { kind: 'flush' }, { kind: 'monitors' }, { kind: 'mark' });
     this.kick();
   }
@@ -99,17 +137,29 @@ export class ServerDisplay extends ServerChannelBase {
     this.kick();
   }
 
-  /** The source moved `src` by (dx, dy); `frozen`: damage reported before the move is still on its way. */
-  move(src: Box, dx: number, dy: number, frozen: boolean): void {
+  /**
+   * The source moved `src` by (dx, dy). `frozen`: the frame may not hold the moved pixels yet
+   * (a capture is under way), so the destination is redrawn instead. `pending`: damage the
+   * server has not handed out yet. Damage not yet drawn on the viewer (pending, ours, in
+   * flight) is stale there; where it lies in the source area the copy carries it to the
+   * destination, so those parts are redrawn after the copy.
+   */
+  move(src: Box, dx: number, dy: number, frozen: boolean, pending: readonly Box[] = []): void {
     if (!this.started) return;
     const dst = intersect({ x0: src.x0 + dx, y0: src.y0 + dy, x1: src.x1 + dx, y1: src.y1 + dy }, this.bounds);
     if (!dst) return;
     const from = intersect({ x0: dst.x0 - dx, y0: dst.y0 - dy, x1: dst.x1 - dx, y1: dst.y1 - dy }, this.bounds);
     const whole = from && from.x1 - from.x0 === dst.x1 - dst.x0 && from.y1 - from.y0 === dst.y1 - dst.y0;
-    if (frozen || !whole || this.ops.length || this.inflight.length) {
+    if (frozen || !whole || this.ops.length) {
       this.damageList.add(dst, this.bounds);
     } else {
       this.damageList.moved(from!, dx, dy, this.bounds);
+      for (const list of [this.inflight, pending]) {
+        for (const b of list) {
+          const i = intersect(b, from!);
+          if (i) this.damageList.add({ x0: i.x0 + dx, y0: i.y0 + dy, x1: i.x1 + dx, y1: i.y1 + dy }, this.bounds);
+        }
+      }
       this.ops.push({ kind: 'copy', dst, sx: from!.x0, sy: from!.y0 });
     }
     this.kick();
@@ -120,6 +170,7 @@ export class ServerDisplay extends ServerChannelBase {
     this.damageList.clear();
     this.inflight = [];
     this.ops = [{ kind: 'destroy' }, { kind: 'surface' }, { kind: 'flush' }, { kind: 'monitors' }];
+    if (this.pendingCache) this.ops.unshift({ kind: 'inval_all' });
     this.width = width;
     this.height = height;
     this.damageList.add(this.bounds, this.bounds);
@@ -182,6 +233,12 @@ export class ServerDisplay extends ServerChannelBase {
 
   private runOp(op: Op): void {
     switch (op.kind) {
+      case 'inval_all':
+        if (this.pendingCache && this.send('inval_all_pixmaps', { wait_count: 0, wait_list: [] })) {
+          this.pixmapCache = this.pendingCache;
+          this.pendingCache = null;
+        }
+        break;
       case 'surface':
         this.send('surface_create', {
           surface_id: 0, width: this.width, height: this.height, format: SurfaceFmt['32_xRGB'], flags: SurfaceFlags.PRIMARY,
@@ -216,11 +273,17 @@ export class ServerDisplay extends ServerChannelBase {
     const c = intersect(b, { x0: 0, y0: 0, x1: Math.min(frame.width, this.width), y1: Math.min(frame.height, this.height) });
     if (!c) return;
     const setting = this.preferred ?? this.server.compression;
-    const enc = encodeRect(frame, c, setting, { lz4: this.clientCaps.has(DisplayCap.LZ4_COMPRESSION), glz: this.glz }, this.server.stats);
+    const enc = encodeRect(frame, c, setting, { lz4: this.clientCaps.has(DisplayCap.LZ4_COMPRESSION), glz: this.glz }, this.server.stats,
+      { cache: this.pixmapCache, jpeg: this.jpeg });
     const base = { surface_id: 0, box: wireRect(c), clip: NO_CLIP };
     if (enc.kind === 'fill') {
       this.send('draw_fill', { base, data: { brush: { type: BrushType.SOLID, color: enc.color }, rop_descriptor: Ropd.OP_PUT, mask: NO_MASK } });
       return;
+    }
+    // The viewer drops what was evicted before it stores this image.
+    for (let i = 0; enc.evicted && i < enc.evicted.length; i += MAX_INVAL_IDS) {
+      const ids = enc.evicted.slice(i, i + MAX_INVAL_IDS);
+      this.send('inval_list', { count: ids.length, resources: ids.map((id) => ({ type: ResourceType.PIXMAP, id })) });
     }
     this.send('draw_copy', {
       base,

@@ -1,16 +1,19 @@
 /**
  * Turns a rectangle of the source frame into what a display channel sends: a solid
- * fill when the rectangle is one colour, else a SpiceImage compressed with the codec
- * chosen for this rectangle from the server's setting, what the viewer supports and
- * what it prefers (PREFERRED_COMPRESSION), like spice-server:
+ * fill when the rectangle is one colour, a reference to the viewer's pixmap cache when
+ * it sent the same pixels before, else a SpiceImage compressed with the codec chosen
+ * for this rectangle from the server's setting, what the viewer supports and what it
+ * prefers (PREFERRED_COMPRESSION), like spice-server:
  *   off           raw 32-bit bitmaps
  *   quic/lz/lz4   that codec (lz4 only when the viewer has the LZ4 capability)
  *   glz           GLZ when the viewer gave a dictionary window, else LZ
  *   auto_glz      QUIC for photo-like rectangles, GLZ (or LZ) for the rest
  *   auto_lz       QUIC for photo-like rectangles, LZ for the rest
- * Rectangles below MIN_COMPRESS_PIXELS go raw: a codec header costs more than it saves.
+ * With JPEG allowed (spice-server's jpeg-wan-compression=always), JPEG takes QUIC's
+ * place for rectangles of at least `minPixels`. Rectangles below MIN_COMPRESS_PIXELS
+ * go raw: a codec header costs more than it saves.
  */
-import { BitmapFlags, BitmapFmt, ImageCompression, ImageType } from '../../protocol/enums/index.js';
+import { BitmapFlags, BitmapFmt, ImageCompression, ImageFlags, ImageType } from '../../protocol/enums/index.js';
 import type { SourceFrame } from '../source.js';
 import type { Box } from './damage.js';
 import type { DisplayStats } from './stats.js';
@@ -18,8 +21,10 @@ import { encodeQuic } from '../../codecs/encode/quic-encode.js';
 import { encodeLz } from '../../codecs/encode/lz-encode.js';
 import { encodeLz4 } from '../../codecs/encode/lz4-encode.js';
 import type { GlzEncoder } from '../../codecs/encode/glz-encode.js';
+import type { JpegEncoder } from '../../codecs/encode/jpeg-encode.js';
 import type { EncodeSource } from '../../codecs/encode/types.js';
 import { looksPhotographic } from './classify.js';
+import { rectKey, type PixmapCacheModel } from './image-cache.js';
 
 export type CompressionName = 'off' | 'auto_glz' | 'auto_lz' | 'quic' | 'glz' | 'lz' | 'lz4';
 
@@ -47,14 +52,37 @@ export interface ViewerImageCaps {
   glz: GlzEncoder | null;
 }
 
+/** Lossy compression allowed: JPEG where QUIC would be used, for rectangles of at least `minPixels`. */
+export interface JpegPolicy {
+  encoder: JpegEncoder;
+  minPixels: number;
+}
+
+/** What else encodeRect may use besides the codecs. */
+export interface EncodeExtras {
+  /** The viewer's pixmap cache (absent: nothing is cached). */
+  cache?: PixmapCacheModel | null;
+  /** Absent: lossless codecs only. */
+  jpeg?: JpegPolicy | null;
+}
+
 export type Encoded =
   | { kind: 'fill'; color: number }
-  | { kind: 'image'; image: Record<string, unknown>; codec: string; bytes: number };
+  | {
+    kind: 'image'; image: Record<string, unknown>; codec: string; bytes: number;
+    /** Cache ids the viewer must drop before it stores this image (send an INVAL_LIST first). */
+    evicted?: bigint[];
+  };
 
-let nextImageId = 1;
+let nextImageId = 1n;
+
+/** A fresh image id (unique in this process, so never one a viewer still holds). */
+export function newImageId(): bigint {
+  return nextImageId++;
+}
 
 export function encodeRect(frame: SourceFrame, box: Box, setting: CompressionName, caps: ViewerImageCaps,
-  stats?: DisplayStats): Encoded {
+  stats?: DisplayStats, extras: EncodeExtras = {}): Encoded {
   const w = box.x1 - box.x0, h = box.y1 - box.y0;
   const src: EncodeSource = { pixels: frame.pixels, stride: frame.stride, x: box.x0, y: box.y0, width: w, height: h };
   const solid = solidColor(src);
@@ -62,65 +90,111 @@ export function encodeRect(frame: SourceFrame, box: Box, setting: CompressionNam
     if (stats) stats.fills++;
     return { kind: 'fill', color: solid };
   }
-  const t0 = stats ? performance.now() : 0;
-  const codec = chooseCodec(src, setting, caps);
-  const descriptor = { id: BigInt(nextImageId++), type: 0, flags: 0, width: w, height: h };
-  let image: Record<string, unknown>;
-  let bytes: number;
-  switch (codec) {
-    case 'quic': {
-      const data = encodeQuic(src);
-      descriptor.type = ImageType.QUIC;
-      image = { descriptor, quic: { data_size: data.length, data } };
-      bytes = data.length;
-      break;
-    }
-    case 'lz': {
-      const data = encodeLz(src);
-      descriptor.type = ImageType.LZ_RGB;
-      image = { descriptor, lz_rgb: { data_size: data.length, data } };
-      bytes = data.length;
-      break;
-    }
-    case 'glz': {
-      const data = caps.glz!.encode(src);
-      descriptor.type = ImageType.GLZ_RGB;
-      image = { descriptor, lz_rgb: { data_size: data.length, data } };
-      bytes = data.length;
-      break;
-    }
-    case 'lz4': {
-      const data = encodeLz4(src);
-      descriptor.type = ImageType.LZ4;
-      image = { descriptor, lz4: { data_size: data.length, data } };
-      bytes = data.length;
-      break;
-    }
-    default: {
-      const data = rawBitmap(src);
-      descriptor.type = ImageType.BITMAP;
-      image = {
-        descriptor,
-        bitmap: { format: BitmapFmt['32BIT'], flags: BitmapFlags.TOP_DOWN, x: w, y: h, stride: w * 4, palette: null, data },
-      };
-      bytes = data.length;
+  const jpeg = extras.jpeg ?? null;
+  const cache = extras.cache && extras.cache.wants(w, h) ? extras.cache : null;
+  let key: string | undefined;
+  let codec: string | undefined;
+  let flags = 0;
+  let id: bigint | undefined;
+  if (cache) {
+    const t0 = stats ? performance.now() : 0;
+    key = rectKey(src);
+    if (stats) stats.cache.hashMs += performance.now() - t0;
+    const hit = cache.lookup(key);
+    if (hit) {
+      codec = chooseCodec(src, setting, caps, jpeg);
+      // A lossy copy serves only where a lossy image would be sent anyway.
+      if (!hit.lossy || codec === 'jpeg') {
+        if (stats) stats.cacheHit(w * h, hit.bytes);
+        // spice-server: with JPEG on, lossless entries are asked for as such (a viewer with
+        // several display channels then waits for the lossless version).
+        const type = jpeg && !hit.lossy ? ImageType.FROM_CACHE_LOSSLESS : ImageType.FROM_CACHE;
+        return { kind: 'image', image: { descriptor: { id: hit.id, type, flags: 0, width: w, height: h } }, codec: 'cache', bytes: 0 };
+      }
+      // The viewer holds a lossy version: send the lossless one in its place.
+      flags = ImageFlags.CACHE_REPLACE_ME;
+      id = hit.id;
     }
   }
+  const t0 = stats ? performance.now() : 0;
+  codec ??= chooseCodec(src, setting, caps, jpeg);
+  const { image, bytes } = encodeImage(src, codec, caps, jpeg);
+  const descriptor = image.descriptor as { id: bigint; flags: number };
   if (stats) stats.count(codec, w * h, bytes, performance.now() - t0);
-  return { kind: 'image', image, codec, bytes };
+  let evicted: bigint[] | undefined;
+  if (id !== undefined) {
+    // CACHE_REPLACE_ME: the viewer keeps the entry's place and size; only its quality changes.
+    const entry = cache!.lookup(key!)!;
+    entry.lossy = false;
+    entry.bytes = bytes;
+    if (stats) stats.cache.replaced++;
+  } else if (cache) {
+    const added = cache.add(key!, w, h, codec === 'jpeg', bytes);
+    if (added) {
+      id = added.entry.id;
+      flags = ImageFlags.CACHE_ME;
+      if (added.evicted.length) evicted = added.evicted;
+      if (stats) { stats.cache.stored++; stats.cache.evicted += added.evicted.length; }
+    }
+  }
+  descriptor.id = id ?? newImageId();
+  descriptor.flags = flags;
+  return { kind: 'image', image, codec, bytes, evicted };
 }
 
-export function chooseCodec(src: EncodeSource, setting: CompressionName, caps: ViewerImageCaps): string {
+/** The codec for a rectangle that is not one colour. */
+export function chooseCodec(src: EncodeSource, setting: CompressionName, caps: ViewerImageCaps, jpeg: JpegPolicy | null = null): string {
   if (setting === 'off' || src.width * src.height < MIN_COMPRESS_PIXELS) return 'raw';
   // An image bigger than the viewer's whole GLZ window cannot be a GLZ image.
   const dictionary = caps.glz && src.width * src.height <= caps.glz.windowPixels ? 'glz' : 'lz';
+  // Where spice-server would use QUIC it uses JPEG when lossy compression is allowed.
+  const photo = jpeg && src.width * src.height >= jpeg.minPixels ? 'jpeg' : 'quic';
   switch (setting) {
-    case 'quic': return 'quic';
+    case 'quic': return photo;
     case 'lz': return 'lz';
     case 'glz': return dictionary;
     case 'lz4': return caps.lz4 ? 'lz4' : 'lz';
-    case 'auto_lz': return looksPhotographic(src) ? 'quic' : 'lz';
-    case 'auto_glz': return looksPhotographic(src) ? 'quic' : dictionary;
+    case 'auto_lz': return looksPhotographic(src) ? photo : 'lz';
+    case 'auto_glz': return looksPhotographic(src) ? photo : dictionary;
+  }
+}
+
+function encodeImage(src: EncodeSource, codec: string, caps: ViewerImageCaps, jpeg: JpegPolicy | null):
+  { image: Record<string, unknown>; bytes: number } {
+  const { width, height } = src;
+  const descriptor = { id: 0n, type: 0, flags: 0, width, height };
+  let data: Uint8Array;
+  switch (codec) {
+    case 'quic':
+      data = encodeQuic(src);
+      descriptor.type = ImageType.QUIC;
+      return { image: { descriptor, quic: { data_size: data.length, data } }, bytes: data.length };
+    case 'jpeg':
+      data = jpeg!.encoder.encode(src);
+      descriptor.type = ImageType.JPEG;
+      return { image: { descriptor, jpeg: { data_size: data.length, data } }, bytes: data.length };
+    case 'lz':
+      data = encodeLz(src);
+      descriptor.type = ImageType.LZ_RGB;
+      return { image: { descriptor, lz_rgb: { data_size: data.length, data } }, bytes: data.length };
+    case 'glz':
+      data = caps.glz!.encode(src);
+      descriptor.type = ImageType.GLZ_RGB;
+      return { image: { descriptor, lz_rgb: { data_size: data.length, data } }, bytes: data.length };
+    case 'lz4':
+      data = encodeLz4(src);
+      descriptor.type = ImageType.LZ4;
+      return { image: { descriptor, lz4: { data_size: data.length, data } }, bytes: data.length };
+    default:
+      data = rawBitmap(src);
+      descriptor.type = ImageType.BITMAP;
+      return {
+        image: {
+          descriptor,
+          bitmap: { format: BitmapFmt['32BIT'], flags: BitmapFlags.TOP_DOWN, x: width, y: height, stride: width * 4, palette: null, data },
+        },
+        bytes: data.length,
+      };
   }
 }
 

@@ -1,6 +1,6 @@
 /**
- * What the display channels sent, per image codec: images, pixels and bytes.
- * `spice-ts serve --stats` prints it; the bench reads it.
+ * What the display channels sent, per image codec: images, pixels and bytes, and what
+ * the viewers' pixmap caches saved. `spice-ts serve --stats` prints it; the bench reads it.
  */
 
 export interface CodecCount {
@@ -12,6 +12,23 @@ export interface CodecCount {
   ms: number;
 }
 
+export interface CacheCount {
+  /** Rectangles sent as FROM_CACHE instead of an image. */
+  hits: number;
+  /** Their pixels. */
+  hitPixels: number;
+  /** Image bytes those rectangles took when they were first sent (what the hits saved). */
+  bytesSaved: number;
+  /** Images sent with CACHE_ME. */
+  stored: number;
+  /** Entries the server evicted (INVAL_LIST ids). */
+  evicted: number;
+  /** Lossy entries replaced by a lossless image (CACHE_REPLACE_ME). */
+  replaced: number;
+  /** Milliseconds spent hashing rectangles. */
+  hashMs: number;
+}
+
 export class DisplayStats {
   readonly codecs = new Map<string, CodecCount>();
   copyBits = 0;
@@ -19,6 +36,13 @@ export class DisplayStats {
   /** Every byte the display channels wrote, headers included. */
   wireBytes = 0;
   messages = 0;
+  readonly cache: CacheCount = { hits: 0, hitPixels: 0, bytesSaved: 0, stored: 0, evicted: 0, replaced: 0, hashMs: 0 };
+
+  cacheHit(pixels: number, bytesSaved: number): void {
+    this.cache.hits++;
+    this.cache.hitPixels += pixels;
+    this.cache.bytesSaved += bytesSaved;
+  }
 
   count(codec: string, pixels: number, bytes: number, ms: number): void {
     let c = this.codecs.get(codec);
@@ -37,6 +61,11 @@ export class DisplayStats {
       lines.push(`${name.padEnd(8)} ${String(c.images).padStart(8)} ${String(c.pixels).padStart(10)} ${String(c.bytes).padStart(12)}`
         + ` ${(c.pixels ? (c.bytes * 8) / c.pixels : 0).toFixed(3).padStart(9)} ${c.ms.toFixed(1).padStart(8)}`);
     }
+    const k = this.cache;
+    if (k.hits || k.stored) {
+      lines.push(`pixmap cache: ${k.hits} hits (${k.hitPixels} pixels, ${k.bytesSaved} image bytes saved), ${k.stored} stored,`
+        + ` ${k.evicted} evicted, ${k.replaced} replaced lossless, hashing ${k.hashMs.toFixed(1)} ms`);
+    }
     lines.push(`fills ${this.fills}, copy-bits ${this.copyBits}, display messages ${this.messages}, display bytes ${this.wireBytes}`);
     return lines.join('\n');
   }
@@ -44,7 +73,7 @@ export class DisplayStats {
   toJSON(): Record<string, unknown> {
     return {
       codecs: Object.fromEntries(this.codecs), copyBits: this.copyBits, fills: this.fills,
-      wireBytes: this.wireBytes, messages: this.messages,
+      wireBytes: this.wireBytes, messages: this.messages, cache: { ...this.cache },
     };
   }
 }
