@@ -19,6 +19,7 @@ const benches: Bench[] = [
   { name: 'lz4-encode', load: () => import('./lz4-encode.js') },
   { name: 'jpeg-encode', load: () => import('./jpeg-encode.js') },
   { name: 'x11-capture', load: () => import('./x11-capture.js') },
+  { name: 'server-x11', load: () => import('./server-x11.js') },
 ];
 
 const only = process.argv.slice(2);
