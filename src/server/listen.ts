@@ -62,7 +62,8 @@ export async function listen(server: SpiceServer, opts: ListenOptions = {}): Pro
     if (!upgrade) { server.accept(acceptedTransport(socket, false)); return; }
     // Look at the first bytes: SPICE starts with "REDQ", HTTP with a method.
     socket.once('data', (first: Buffer) => {
-      if (first.subarray(0, 4).toString('latin1') === 'GET ') upgrade!(socket, first);
+      const method = first.subarray(0, 5).toString('latin1');
+      if (method.startsWith('GET ') || method === 'HEAD ') upgrade!(socket, first);
       else {
         const t = acceptedTransport(socket, false);
         server.accept(t);

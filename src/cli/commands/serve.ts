@@ -2,6 +2,7 @@
  * `spice-ts serve`: show a display source to SPICE viewers (remote-viewer, spicy,
  * spice-html5 over WebSocket on the same port, spice-ts).
  */
+import { viewerHttpHandler } from '../../server/web-files.js';
 import { parseArgs } from '../args.js';
 import { ErrorCode, SpiceError } from '../../protocol/errors.js';
 import { Exit } from '../exit-codes.js';
@@ -134,11 +135,17 @@ export async function serveCommand(argv: string[], out: (s: string) => void): Pr
   const l = await listen(server, {
     listen: listenSpec, tlsPort: int(o['tls-port'], 'tls-port', 0, 65535), x509Dir: o['x509-dir'] as string | undefined,
     websocket: !o['no-websocket'],
+    // The web viewer (dist/viewer, built by npm ci / npm run build) on the same port.
+    http: o['no-websocket'] ? undefined : viewerHttpHandler(),
   });
   const a = l.addresses;
   out(`spice-ts serve: showing '${source.name}' on ${a.plain}${a.tls ? ` and ${a.tls}` : ''}\n`);
   out(`  connect with:  remote-viewer ${a.tls ?? a.plain}\n`);
-  if (a.port !== undefined && !o['no-websocket']) out(`  WebSocket (spice-html5):  ws://${a.host === '0.0.0.0' ? '127.0.0.1' : a.host}:${a.port}\n`);
+  if (a.port !== undefined && !o['no-websocket']) {
+    const host = a.host === '0.0.0.0' ? '127.0.0.1' : a.host.includes(':') ? `[${a.host}]` : a.host;
+    out(`  or in a browser:  http://${host}:${a.port}/\n`);
+    out(`  WebSocket (spice-html5, spice-ts viewer):  ws://${host}:${a.port}\n`);
+  }
   out(disableTicketing ? '  no password (ticketing disabled)\n' : '  a password is required\n');
   out('  press Ctrl+C to stop\n');
   let stopping: Promise<number> | undefined;

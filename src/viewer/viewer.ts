@@ -1,0 +1,384 @@
+/**
+ * SpiceViewer: a SPICE session shown in a page. It opens the session over WebSockets,
+ * draws the primary surface of one display channel on a <canvas> (only the rectangles
+ * that changed, once per animation frame), sends keyboard and pointer input, shows the
+ * remote cursor, and reports its state with typed events:
+ *
+ *   const v = new SpiceViewer(document.getElementById('screen')!, { scale: 'fit' });
+ *   v.on('status', (s) => (statusLine.textContent = s.reason));
+ *   await v.connect({ url: 'ws://127.0.0.1:5900/', password });
+ */
+import { Emitter } from '../channel/emitter.js';
+import { SpiceSession, type SessionOptions } from '../client/session.js';
+import { ErrorCode, SpiceError, toSpiceError } from '../protocol/errors.js';
+import { modifiersToLocks, locksToModifiers } from '../client/input/locks.js';
+import type { KeyEvent } from '../client/input/scancodes.js';
+import type { InputsClient } from '../client/channels/inputs.js';
+import type { Surface } from '../canvas/types.js';
+import { defaultDecoders } from '../codecs/index.js';
+import { browserJpegDecoder } from '../codecs/jpeg-browser.js';
+import { webSocketOpener, type WebSocketOpener } from './ws-transport.js';
+import { browserTicketCrypto } from './ticket-fallback.js';
+import { argbToRgba, canvasCssSize, DirtyRects, type ScaleMode } from './render.js';
+import { describeError, type ViewerStatus } from './status.js';
+import { KeyboardInput, type KeyboardOptions } from './keyboard.js';
+import { PointerInput } from './pointer.js';
+import { RemoteCursor } from './cursor.js';
+
+export type { ScaleMode } from './render.js';
+export type { ViewerStatus, ViewerState } from './status.js';
+
+export interface SpiceViewerOptions {
+  /** 'fit' (default): scale to the container, aspect kept; 'none': 1:1 (device pixels) with scroll. */
+  scale?: ScaleMode;
+  /** Which display channel to show. Default 0. */
+  display?: number;
+  /** Mouse mode to ask the server for. Default 'client' (absolute positions). */
+  mouseMode?: 'client' | 'server';
+  /** Decode JPEG and MJPEG with the browser's decoder (faster; not bit-exact). Default true. */
+  browserJpeg?: boolean;
+  /** Time allowed to connect and set the session up, ms. Default 10000. */
+  timeoutMs?: number;
+  /** Keyboard behaviour (which locks follow the local keyboard). */
+  keyboard?: KeyboardOptions;
+  /** How channels are opened; default one WebSocket per channel to the URL (a gateway may differ). */
+  opener?: (url: string) => WebSocketOpener;
+  /** Anything else for the session (image compression preference, limits...). */
+  session?: Partial<Omit<SessionOptions, 'open' | 'hasPlain' | 'hasTls' | 'password'>>;
+}
+
+export interface ViewerEvents {
+  status: ViewerStatus;
+  error: SpiceError;
+  /** The shown surface was created or changed size. */
+  resize: { width: number; height: number };
+  'mouse-mode': { mode: 'client' | 'server' };
+  /** Pointer Lock taken or given back (server mouse mode). */
+  'pointer-lock': { locked: boolean };
+}
+
+export interface ConnectOptions {
+  /** ws:// or wss:// URL of the SPICE server's (or gateway's) WebSocket. */
+  url: string;
+  password?: string;
+}
+
+export class SpiceViewer extends Emitter<ViewerEvents> {
+  /** The element holding the canvas (scrolls in scale mode 'none'). */
+  readonly screen: HTMLDivElement;
+  readonly canvas: HTMLCanvasElement;
+  private readonly ctx: CanvasRenderingContext2D;
+  private readonly keyboard: KeyboardInput;
+  private readonly pointer: PointerInput;
+  private readonly cursor: RemoteCursor;
+  private readonly dirty = new DirtyRects();
+  private readonly detach: (() => void)[] = [];
+  private readonly resizeObserver?: ResizeObserver;
+  private sessionNow?: SpiceSession;
+  private surface?: Surface;
+  private image?: ImageData;
+  private frameRequested = false;
+  private generation = 0;
+  private scaleMode: ScaleMode;
+  private cssScale = 1;
+  private statusNow: ViewerStatus = { state: 'disconnected', reason: 'Not connected.' };
+  private offSession: (() => void)[] = [];
+
+  constructor(readonly container: HTMLElement, readonly options: SpiceViewerOptions = {}) {
+    super();
+    const doc = container.ownerDocument;
+    this.scaleMode = options.scale ?? 'fit';
+    this.screen = doc.createElement('div');
+    this.screen.className = 'spice-screen';
+    Object.assign(this.screen.style, { position: 'relative', width: '100%', height: '100%', boxSizing: 'border-box' });
+    this.canvas = doc.createElement('canvas');
+    this.canvas.className = 'spice-canvas';
+    this.canvas.tabIndex = 0;
+    this.canvas.width = 0;
+    this.canvas.height = 0;
+    Object.assign(this.canvas.style, { display: 'block', outline: 'none', position: 'absolute', left: '0', top: '0' });
+    this.screen.appendChild(this.canvas);
+    container.appendChild(this.screen);
+    const ctx = this.canvas.getContext('2d', { alpha: false });
+    if (!ctx) throw new SpiceError(ErrorCode.UNSUPPORTED, 'this browser gives no 2D canvas context');
+    this.ctx = ctx;
+
+    this.keyboard = new KeyboardInput({
+      keys: (events) => this.sendKeyEvents(events),
+      locks: () => { const i = this.sessionNow?.inputs; return i ? modifiersToLocks(i.modifiers & 0xffff) : undefined; },
+      setLocks: (l) => this.withInputs((i) => i.setLocks(locksToModifiers(l))),
+    }, options.keyboard);
+    this.pointer = new PointerInput(this.canvas, {
+      mode: () => (this.statusNow.state === 'connected' && this.sessionNow?.inputs ? this.sessionNow.mouseMode : undefined),
+      surfaceSize: () => this.surface && { width: this.surface.width, height: this.surface.height },
+      position: (x, y) => this.withInputs((i) => i.position(x, y, this.displayId)),
+      motion: (dx, dy) => this.withInputs((i) => i.motion(dx, dy)),
+      press: (b) => this.withInputs((i) => i.press(b)),
+      release: (b) => this.withInputs((i) => i.release(b)),
+    });
+    this.pointer.onLockChange = (locked) => this.emit('pointer-lock', { locked });
+    this.cursor = new RemoteCursor(this.canvas, this.screen, () => ({
+      left: this.canvas.offsetLeft, top: this.canvas.offsetTop, scale: this.cssScale,
+    }));
+    this.detach.push(this.keyboard.attach(this.canvas, doc), this.pointer.attach());
+    const view = doc.defaultView;
+    if (view && typeof view.ResizeObserver === 'function') {
+      this.resizeObserver = new view.ResizeObserver(() => this.layout());
+      this.resizeObserver.observe(this.screen);
+    }
+    if (view) {
+      // Zooming the page changes devicePixelRatio (and fires 'resize').
+      const onResize = () => this.layout();
+      view.addEventListener('resize', onResize);
+      this.detach.push(() => view.removeEventListener('resize', onResize));
+    }
+    this.layout();
+  }
+
+  get displayId(): number {
+    return this.options.display ?? 0;
+  }
+
+  /** The session while connected (for what the viewer does not wrap yet). */
+  get session(): SpiceSession | undefined {
+    return this.sessionNow;
+  }
+
+  get status(): ViewerStatus {
+    return this.statusNow;
+  }
+
+  get scale(): ScaleMode {
+    return this.scaleMode;
+  }
+
+  /** Size of the surface shown, once there is one. */
+  get surfaceSize(): { width: number; height: number } | undefined {
+    return this.surface && { width: this.surface.width, height: this.surface.height };
+  }
+
+  setScale(mode: ScaleMode): void {
+    this.scaleMode = mode;
+    this.layout();
+  }
+
+  focus(): void {
+    this.canvas.focus({ preventScroll: true });
+  }
+
+  /** Sends a key combination, e.g. 'ctrl+alt+Delete' (see KEY_COMBOS). */
+  sendCombo(combo: string): void {
+    this.keyboard.sendCombo(combo);
+    this.focus();
+  }
+
+  /** Asks the server for the other mouse mode. */
+  requestMouseMode(mode: 'client' | 'server'): void {
+    this.sessionNow?.main.requestMouseMode(mode);
+  }
+
+  /**
+   * Connects (closing any session first). Resolves once the session is up; rejects with
+   * the SpiceError also reported by the 'status' event (state 'disconnected').
+   */
+  async connect(opts: ConnectOptions): Promise<void> {
+    this.closeSession();
+    const gen = ++this.generation;
+    this.setStatus({ state: 'connecting', reason: `Connecting to ${opts.url}…` });
+    let session: SpiceSession;
+    try {
+      const opener = this.options.opener?.(opts.url) ?? webSocketOpener(opts.url, { timeoutMs: this.options.timeoutMs });
+      const jpeg = this.options.browserJpeg === false ? undefined : browserJpegDecoder();
+      session = await SpiceSession.connect({
+        decoders: (shared) => defaultDecoders({
+          glzWindowPixels: shared.glzWindowPixels, maxPixels: shared.maxImagePixels,
+          jpeg: jpeg ? (d) => jpeg.decode(d) : undefined,
+        }),
+        streamDecoder: jpeg ? () => browserJpegDecoder()! : undefined,
+        crypto: browserTicketCrypto(),
+        timeoutMs: this.options.timeoutMs,
+        mouseMode: this.options.mouseMode ?? 'client',
+        ...this.options.session,
+        ...opener,
+        password: opts.password ?? '',
+      });
+    } catch (e) {
+      const err = toSpiceError(e, ErrorCode.CONNECT);
+      if (gen === this.generation) {
+        const words = describeError(err, { url: opts.url, passwordGiven: !!opts.password });
+        this.setStatus({ state: 'disconnected', reason: words.text, error: err, needsPassword: words.needsPassword });
+        this.emit('error', err);
+      }
+      throw err;
+    }
+    if (gen !== this.generation) { session.close(); return; }
+    this.attachSession(session, opts.url);
+  }
+
+  /** Leaves the session; the last picture stays on the canvas. */
+  disconnect(reason = 'Disconnected.'): void {
+    this.generation++;
+    const had = this.sessionNow !== undefined || this.statusNow.state !== 'disconnected';
+    this.closeSession();
+    if (had) this.setStatus({ state: 'disconnected', reason });
+  }
+
+  /** Disconnects and removes the viewer's elements and listeners. */
+  destroy(): void {
+    this.disconnect();
+    for (const f of this.detach.splice(0)) f();
+    this.resizeObserver?.disconnect();
+    this.cursor.remove();
+    this.screen.remove();
+  }
+
+  // ------------------------------------------------------------------ session
+
+  private attachSession(s: SpiceSession, url: string): void {
+    this.sessionNow = s;
+    const on = this.offSession;
+    on.push(
+      s.on('surface', (e) => { if (e.display === this.displayId && e.primary) this.showSurface(); }),
+      s.on('surface-destroyed', (e) => {
+        if (e.display === this.displayId && this.surface?.id === e.surfaceId) this.surface = undefined;
+      }),
+      s.on('invalidate', (e) => {
+        const surf = this.surface;
+        if (e.display !== this.displayId || !surf || e.surfaceId !== surf.id) return;
+        this.dirty.add(e.rect, surf.width, surf.height);
+        this.requestFrame();
+      }),
+      s.on('cursor', (e) => this.cursor.update(e)),
+      s.on('mouse-mode', (e) => {
+        this.cursor.setMode(e.mode);
+        this.emit('mouse-mode', { mode: e.mode });
+      }),
+      s.on('error', (e) => {
+        this.emit('error', e);
+        if (e.channel === 'display' && e.channelId === this.displayId) {
+          this.setStatus({ ...this.statusNow, reason: `The display stopped: ${e.message}`, error: e });
+        }
+      }),
+      s.on('disconnected', ({ error }) => {
+        if (this.sessionNow !== s) return;
+        this.closeSession();
+        if (error) {
+          const words = describeError(error, { url, passwordGiven: true });
+          this.setStatus({ state: 'disconnected', reason: words.text, error });
+          this.emit('error', error);
+        } else {
+          this.setStatus({ state: 'disconnected', reason: 'The server closed the connection.' });
+        }
+      }),
+    );
+    // Messages handled before connect() resolved: the surface and cursor may exist already.
+    this.showSurface();
+    if (s.cursor) this.cursor.update({ kind: 'shape', shape: s.cursor.shape, x: s.cursor.x, y: s.cursor.y, visible: s.cursor.visible });
+    this.cursor.setMode(s.mouseMode);
+    this.setStatus({ state: 'connected', reason: `Connected to ${s.serverName ? `${s.serverName} (${url})` : url}.` });
+    this.keyboard.focused();
+  }
+
+  private closeSession(): void {
+    const s = this.sessionNow;
+    for (const off of this.offSession.splice(0)) off();
+    if (!s) return;
+    // Let go of keys and buttons before leaving, so nothing stays held in the guest.
+    this.keyboard.releaseAll();
+    this.pointer.releaseAll();
+    this.sessionNow = undefined;
+    this.cursor.reset();
+    void s.disconnect().catch(() => undefined);
+  }
+
+  private sendKeyEvents(events: KeyEvent[]): void {
+    if (events.length === 0) return;
+    this.withInputs((i) => i.keys(events).catch((e) => this.inputFailed(e)));
+  }
+
+  /** Runs `f` with the inputs channel while it is open; a channel closing meanwhile is not an error. */
+  private withInputs(f: (i: InputsClient) => unknown): void {
+    const i = this.sessionNow?.inputs;
+    if (!i || i.closed) return;
+    try {
+      f(i);
+    } catch (e) {
+      this.inputFailed(e);
+    }
+  }
+
+  private inputFailed(e: unknown): void {
+    const err = toSpiceError(e, ErrorCode.INCONSISTENT);
+    if (err.code !== ErrorCode.CLOSED) this.emit('error', err);
+  }
+
+  private setStatus(s: ViewerStatus): void {
+    this.statusNow = s;
+    this.emit('status', s);
+  }
+
+  // ------------------------------------------------------------------ drawing
+
+  private showSurface(): void {
+    const surf = this.sessionNow?.primary(this.displayId);
+    if (!surf) return;
+    const resized = !this.surface || this.surface.width !== surf.width || this.surface.height !== surf.height;
+    this.surface = surf;
+    if (resized || !this.image) {
+      this.canvas.width = surf.width;
+      this.canvas.height = surf.height;
+      this.image = new ImageData(surf.width, surf.height);
+    }
+    this.dirty.addAll(surf.width, surf.height);
+    this.requestFrame();
+    if (resized) {
+      this.layout();
+      this.emit('resize', { width: surf.width, height: surf.height });
+    }
+  }
+
+  private requestFrame(): void {
+    if (this.frameRequested) return;
+    this.frameRequested = true;
+    const view = this.container.ownerDocument.defaultView;
+    if (view && typeof view.requestAnimationFrame === 'function') view.requestAnimationFrame(() => this.paint());
+    else setTimeout(() => this.paint(), 16);
+  }
+
+  private paint(): void {
+    this.frameRequested = false;
+    const surf = this.surface;
+    const img = this.image;
+    if (!surf || !img || img.width !== surf.width || img.height !== surf.height) { this.dirty.take(); return; }
+    for (const b of this.dirty.take()) {
+      argbToRgba(surf.pixels, surf.width, img.data, b);
+      this.ctx.putImageData(img, 0, 0, b.x0, b.y0, b.x1 - b.x0, b.y1 - b.y0);
+    }
+  }
+
+  /** Sizes and places the canvas for the scale mode and the container's size. */
+  layout(): void {
+    const surf = this.surface;
+    const view = this.container.ownerDocument.defaultView;
+    const dpr = view?.devicePixelRatio ?? 1;
+    const box = { width: this.screen.clientWidth, height: this.screen.clientHeight };
+    const size = surf ? { width: surf.width, height: surf.height } : { width: this.canvas.width, height: this.canvas.height };
+    const css = canvasCssSize(this.scaleMode, size, box, dpr);
+    this.cssScale = css.scale;
+    const st = this.canvas.style;
+    st.width = `${css.width}px`;
+    st.height = `${css.height}px`;
+    // Centred when smaller than the screen, from the top-left corner when it scrolls; on
+    // whole device pixels (the screen itself may sit at a fraction), so 1:1 stays sharp.
+    const at = this.screen.getBoundingClientRect();
+    const snap = (origin: number, v: number) => {
+      const s = Math.round((origin + v) * dpr) / dpr - origin;
+      return s < 0 ? s + 1 / dpr : s;
+    };
+    st.left = `${snap(at.left, Math.max(0, (box.width - css.width) / 2))}px`;
+    st.top = `${snap(at.top, Math.max(0, (box.height - css.height) / 2))}px`;
+    this.screen.style.overflow = this.scaleMode === 'none' ? 'auto' : 'hidden';
+    st.touchAction = this.scaleMode === 'fit' ? 'none' : 'pan-x pan-y';
+    this.cursor.relayout();
+  }
+}
