@@ -17,6 +17,7 @@ import { InputsClient } from './channels/inputs.js';
 import { CursorClient, type CursorEvent } from './channels/cursor.js';
 import { DisplayClient, type DisplayClientOptions, type DisplayShared } from './channels/display.js';
 import type { Rect } from './geometry.js';
+import { AgentClient, type AgentClientOptions, type AgentState, type MonitorConfig } from './agent.js';
 
 export interface SessionOptions extends LinkOptions, DisplayClientOptions {
   /** Channels to open besides main. Default: display, inputs, cursor. */
@@ -25,6 +26,8 @@ export interface SessionOptions extends LinkOptions, DisplayClientOptions {
   timeoutMs?: number;
   /** Mouse mode to ask for when offered: 'client' (default, absolute), 'server' (relative), 'keep'. */
   mouseMode?: 'client' | 'server' | 'keep';
+  /** Guest agent limits and timing (clipboard size, monitors-config delay, tokens). */
+  agent?: AgentClientOptions;
 }
 
 export interface SessionEvents {
@@ -39,8 +42,11 @@ export interface SessionEvents {
   monitors: { display: number; heads: { id: number; surfaceId: number; x: number; y: number; width: number; height: number }[] };
   cursor: CursorEvent;
   'mouse-mode': { mode: 'server' | 'client'; supported: string[] };
-  agent: { connected: boolean };
-  /** A channel other than main closed with an error; the session goes on. */
+  /** The guest agent came, went, or finished announcing what it can do. */
+  agent: AgentState;
+  /** Text the guest put on its clipboard. */
+  clipboard: { text: string };
+  /** A channel other than main closed with an error, or the guest agent sent bad data; the session goes on. */
   error: SpiceError;
   /** The main channel closed: the session is over. */
   disconnected: { error?: SpiceError };
@@ -92,6 +98,26 @@ export class SpiceSession extends Emitter<SessionEvents> implements SessionLink 
   /** The primary surface of display `id` (0 by default), once created. */
   primary(display = 0) {
     return this.displays.get(display)?.primarySurface();
+  }
+
+  /** The guest agent (clipboard, guest resolution), spoken over the main channel. */
+  get agent(): AgentClient {
+    return this.main.agent!;
+  }
+
+  /** Offers `text` as the guest's clipboard (sent when the guest pastes). */
+  setClipboard(text: string): void {
+    this.agent.setClipboardText(text);
+  }
+
+  /** Asks the guest for a width x height screen (device pixels; sent after a quiet time). */
+  resizeGuest(width: number, height: number): void {
+    this.agent.resizeGuest(width, height);
+  }
+
+  /** Asks the guest for these monitors (sent after a quiet time). */
+  setMonitors(monitors: MonitorConfig[]): void {
+    this.agent.setMonitors(monitors);
   }
 
   /** Resolves when every channel has handled every message received so far. */
@@ -195,8 +221,12 @@ export class SpiceSession extends Emitter<SessionEvents> implements SessionLink 
             mode: cur === MouseMode.CLIENT ? 'client' : 'server',
             supported: [MouseMode.SERVER, MouseMode.CLIENT].filter((b) => sup & b).map((b) => enumName(MouseMode, b).toLowerCase()),
           }),
-          agent: (connected) => this.emit('agent', { connected }),
         };
+        const agent = new AgentClient((msg) => ch.send(msg), this.opts.agent);
+        agent.on('state', (st) => this.emit('agent', st));
+        agent.on('clipboard', (c) => this.emit('clipboard', c));
+        agent.on('error', (e) => this.emit('error', e));
+        m.agent = agent;
         made.set(ch, m);
       };
       const linked = await Promise.race([

@@ -2,7 +2,8 @@
  * SpiceViewer: a SPICE session shown in a page. It opens the session over WebSockets,
  * draws the primary surface of one display channel on a <canvas> (only the rectangles
  * that changed, once per animation frame), sends keyboard and pointer input, shows the
- * remote cursor, and reports its state with typed events:
+ * remote cursor, shares clipboard text with the guest agent (browser Clipboard API), can
+ * resize the guest to the page ('resize' scale mode), and reports its state with typed events:
  *
  *   const v = new SpiceViewer(document.getElementById('screen')!, { scale: 'fit' });
  *   v.on('status', (s) => (statusLine.textContent = s.reason));
@@ -19,18 +20,39 @@ import { defaultDecoders } from '../codecs/index.js';
 import { browserJpegDecoder } from '../codecs/jpeg-browser.js';
 import { webSocketOpener, type WebSocketOpener } from './ws-transport.js';
 import { browserTicketCrypto } from './ticket-fallback.js';
-import { argbToRgba, canvasCssSize, DirtyRects, type ScaleMode } from './render.js';
+import { argbToRgba, canvasCssSize, DirtyRects, isScaleMode, type ScaleMode as CanvasScale } from './render.js';
+import type { AgentState } from '../client/agent.js';
 import { describeError, type ViewerStatus } from './status.js';
 import { KeyboardInput, type KeyboardOptions } from './keyboard.js';
 import { PointerInput } from './pointer.js';
 import { RemoteCursor } from './cursor.js';
 
-export type { ScaleMode } from './render.js';
+export type { AgentState } from '../client/agent.js';
+
+/**
+ * 'fit' and 'none' as in render.ts; 'resize': ask the guest (through its agent) for a screen
+ * the size of the container in device pixels, and show it fitted meanwhile (or when there
+ * is no agent).
+ */
+export type ScaleMode = CanvasScale | 'resize';
+
+export function isViewerScale(v: unknown): v is ScaleMode {
+  return isScaleMode(v) || v === 'resize';
+}
 export type { ViewerStatus, ViewerState } from './status.js';
 
 export interface SpiceViewerOptions {
-  /** 'fit' (default): scale to the container, aspect kept; 'none': 1:1 (device pixels) with scroll. */
+  /**
+   * 'fit' (default): scale to the container, aspect kept; 'none': 1:1 (device pixels) with
+   * scroll; 'resize': the guest is asked for the container's size (needs a guest agent).
+   */
   scale?: ScaleMode;
+  /**
+   * Share clipboard text with the guest through the browser's Clipboard API (default true):
+   * guest text is written with navigator.clipboard.writeText; the page's is read when the
+   * viewer gets the focus (if the page may read it without asking) and on paste events.
+   */
+  clipboard?: boolean;
   /** Which display channel to show. Default 0. */
   display?: number;
   /** Mouse mode to ask the server for. Default 'client' (absolute positions). */
@@ -55,6 +77,10 @@ export interface ViewerEvents {
   'mouse-mode': { mode: 'client' | 'server' };
   /** Pointer Lock taken or given back (server mouse mode). */
   'pointer-lock': { locked: boolean };
+  /** The guest agent came, went or is ready (clipboard, resize). */
+  agent: AgentState;
+  /** The guest copied text; `copied`: it is on the browser's clipboard too (else show it). */
+  clipboard: { text: string; copied: boolean };
 }
 
 export interface ConnectOptions {
@@ -83,6 +109,10 @@ export class SpiceViewer extends Emitter<ViewerEvents> {
   private cssScale = 1;
   private statusNow: ViewerStatus = { state: 'disconnected', reason: 'Not connected.' };
   private offSession: (() => void)[] = [];
+  /** The clipboard text both sides last agreed on (not sent again). */
+  private lastClipboard: string | undefined;
+  /** The browser's clipboard text when last read or written: only a change of it is sent on focus. */
+  private lastBrowserText: string | undefined;
 
   constructor(readonly container: HTMLElement, readonly options: SpiceViewerOptions = {}) {
     super();
@@ -121,6 +151,17 @@ export class SpiceViewer extends Emitter<ViewerEvents> {
       left: this.canvas.offsetLeft, top: this.canvas.offsetTop, scale: this.cssScale,
     }));
     this.detach.push(this.keyboard.attach(this.canvas, doc), this.pointer.attach());
+    if (options.clipboard !== false) {
+      const onFocus = () => { void this.readBrowserClipboard(true); };
+      // Pastes into the viewer only (not the page's password field or other inputs).
+      const onPaste = (e: ClipboardEvent) => {
+        const text = e.clipboardData?.getData('text/plain');
+        if (text) this.setClipboard(text);
+      };
+      this.canvas.addEventListener('focus', onFocus);
+      this.canvas.addEventListener('paste', onPaste);
+      this.detach.push(() => { this.canvas.removeEventListener('focus', onFocus); this.canvas.removeEventListener('paste', onPaste); });
+    }
     const view = doc.defaultView;
     if (view && typeof view.ResizeObserver === 'function') {
       this.resizeObserver = new view.ResizeObserver(() => this.layout());
@@ -160,6 +201,50 @@ export class SpiceViewer extends Emitter<ViewerEvents> {
   setScale(mode: ScaleMode): void {
     this.scaleMode = mode;
     this.layout();
+  }
+
+  /** The guest agent's state (not connected while there is no session). */
+  get agent(): AgentState {
+    return this.sessionNow?.main.agent?.state ?? { connected: false, ready: false, clipboard: false, monitorsConfig: false, caps: [] };
+  }
+
+  /** Offers `text` as the guest's clipboard (it goes when the guest pastes). */
+  setClipboard(text: string): void {
+    if (text === this.lastClipboard) return;
+    const s = this.sessionNow;
+    if (!s) return;
+    try {
+      s.setClipboard(text);
+      this.lastClipboard = text;
+    } catch (e) {
+      this.emit('error', toSpiceError(e, ErrorCode.BAD_ARGUMENT));
+    }
+  }
+
+  /**
+   * Sends the browser's clipboard text to the guest (navigator.clipboard.readText). With
+   * `quiet`, only when the page may read it without asking. Resolves false when the browser
+   * does not let the page read its clipboard (the page can offer a text field instead).
+   */
+  async readBrowserClipboard(quiet = false): Promise<boolean> {
+    const view = this.container.ownerDocument.defaultView;
+    const clip = view?.navigator.clipboard;
+    if (!clip?.readText || !this.sessionNow?.main.agent?.state.clipboard) return false;
+    if (quiet) {
+      // Reading on focus must not make the browser ask each time.
+      const granted = await view!.navigator.permissions?.query({ name: 'clipboard-read' as PermissionName })
+        .then((p) => p.state === 'granted', () => false);
+      if (!granted) return false;
+    }
+    try {
+      const text = await clip.readText();
+      const changed = text !== this.lastBrowserText;
+      this.lastBrowserText = text;
+      if (text && (changed || !quiet)) this.setClipboard(text);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   focus(): void {
@@ -249,6 +334,8 @@ export class SpiceViewer extends Emitter<ViewerEvents> {
         this.requestFrame();
       }),
       s.on('cursor', (e) => this.cursor.update(e)),
+      s.on('agent', (st) => this.agentChanged(st)),
+      s.on('clipboard', ({ text }) => this.guestClipboard(text)),
       s.on('mouse-mode', (e) => {
         this.cursor.setMode(e.mode);
         this.emit('mouse-mode', { mode: e.mode });
@@ -277,6 +364,8 @@ export class SpiceViewer extends Emitter<ViewerEvents> {
     this.cursor.setMode(s.mouseMode);
     this.setStatus({ state: 'connected', reason: `Connected to ${s.serverName ? `${s.serverName} (${url})` : url}.` });
     this.keyboard.focused();
+    // The agent may have become ready while the session was being set up.
+    this.agentChanged(s.agent.state);
   }
 
   private closeSession(): void {
@@ -287,6 +376,7 @@ export class SpiceViewer extends Emitter<ViewerEvents> {
     this.keyboard.releaseAll();
     this.pointer.releaseAll();
     this.sessionNow = undefined;
+    this.lastClipboard = undefined;
     this.cursor.reset();
     void s.disconnect().catch(() => undefined);
   }
@@ -310,6 +400,39 @@ export class SpiceViewer extends Emitter<ViewerEvents> {
   private inputFailed(e: unknown): void {
     const err = toSpiceError(e, ErrorCode.INCONSISTENT);
     if (err.code !== ErrorCode.CLOSED) this.emit('error', err);
+  }
+
+  private agentChanged(st: AgentState): void {
+    this.emit('agent', st);
+    if (!st.ready) return;
+    this.requestGuestSize();
+    if (this.options.clipboard !== false && this.container.ownerDocument.hasFocus()) void this.readBrowserClipboard(true);
+  }
+
+  /** Text the guest copied: onto the browser's clipboard when allowed, and reported. */
+  private guestClipboard(text: string): void {
+    this.lastClipboard = text;
+    const clip = this.container.ownerDocument.defaultView?.navigator.clipboard;
+    if (this.options.clipboard === false || !clip?.writeText) { this.emit('clipboard', { text, copied: false }); return; }
+    clip.writeText(text).then(
+      () => { this.lastBrowserText = text; this.emit('clipboard', { text, copied: true }); },
+      () => this.emit('clipboard', { text, copied: false }),
+    );
+  }
+
+  /** 'resize' mode: asks the guest for the container's size in device pixels (the agent waits for a quiet moment). */
+  private requestGuestSize(): void {
+    const agent = this.sessionNow?.main.agent;
+    if (this.scaleMode !== 'resize' || !agent?.state.ready) return;
+    const dpr = this.container.ownerDocument.defaultView?.devicePixelRatio ?? 1;
+    const width = Math.floor(this.screen.clientWidth * dpr);
+    const height = Math.floor(this.screen.clientHeight * dpr);
+    if (width < 1 || height < 1) return;
+    try {
+      agent.resizeGuest(width, height);
+    } catch (e) {
+      this.emit('error', toSpiceError(e, ErrorCode.BAD_ARGUMENT));
+    }
   }
 
   private setStatus(s: ViewerStatus): void {
@@ -363,7 +486,7 @@ export class SpiceViewer extends Emitter<ViewerEvents> {
     const dpr = view?.devicePixelRatio ?? 1;
     const box = { width: this.screen.clientWidth, height: this.screen.clientHeight };
     const size = surf ? { width: surf.width, height: surf.height } : { width: this.canvas.width, height: this.canvas.height };
-    const css = canvasCssSize(this.scaleMode, size, box, dpr);
+    const css = canvasCssSize(this.scaleMode === 'resize' ? 'fit' : this.scaleMode, size, box, dpr);
     this.cssScale = css.scale;
     const st = this.canvas.style;
     st.width = `${css.width}px`;
@@ -378,7 +501,8 @@ export class SpiceViewer extends Emitter<ViewerEvents> {
     st.left = `${snap(at.left, Math.max(0, (box.width - css.width) / 2))}px`;
     st.top = `${snap(at.top, Math.max(0, (box.height - css.height) / 2))}px`;
     this.screen.style.overflow = this.scaleMode === 'none' ? 'auto' : 'hidden';
-    st.touchAction = this.scaleMode === 'fit' ? 'none' : 'pan-x pan-y';
+    st.touchAction = this.scaleMode === 'none' ? 'pan-x pan-y' : 'none';
     this.cursor.relayout();
+    this.requestGuestSize();
   }
 }

@@ -1,11 +1,13 @@
 /**
  * The main channel, client side: session set-up (MAIN_INIT, ATTACH_CHANNELS,
- * CHANNELS_LIST), mouse mode, agent presence, the multimedia clock.
+ * CHANNELS_LIST), mouse mode, agent presence and its stream (handed to agent.ts), the
+ * multimedia clock.
  */
 import { MouseMode } from '../../protocol/enums/index.js';
 import { ErrorCode, SpiceError } from '../../protocol/errors.js';
 import type { ServerMessage } from '../../protocol/schema/channels.js';
 import { ChannelClient, type HandlerTable } from './base.js';
+import type { AgentClient } from '../agent.js';
 
 type MainInit = Extract<ServerMessage<'main'>, { name: 'init' }>['body'];
 
@@ -30,6 +32,8 @@ export class MainClient extends ChannelClient {
   events?: Partial<MainEvents>;
   /** Which mouse mode to ask for when the server offers it: 'client' (default), 'server', or none. */
   wantMouseMode: 'client' | 'server' | 'keep' = 'client';
+  /** Speaks the agent protocol when set (the session sets it; probe does without). */
+  agent?: AgentClient;
 
   private readonly handlers: HandlerTable<'main'> = {
     init: (b) => {
@@ -40,6 +44,8 @@ export class MainClient extends ChannelClient {
       this.agentTokens = b.agent_tokens;
       this.setMmTime(b.multi_media_time);
       this.channel.send({ name: 'attach_channels', body: {} });
+      this.agent?.setTokens(b.agent_tokens);
+      if (b.agent_connected) this.agent?.agentConnected();
       this.events?.init?.(b);
       this.maybeRequestMouseMode();
     },
@@ -56,11 +62,22 @@ export class MainClient extends ChannelClient {
       this.maybeRequestMouseMode();
     },
     multi_media_time: (b) => { this.setMmTime(b.time); },
-    agent_connected: () => { this.agentConnected = true; this.events?.agent?.(true, this.agentTokens); },
-    agent_connected_tokens: (b) => { this.agentConnected = true; this.agentTokens = b.num_tokens; this.events?.agent?.(true, b.num_tokens); },
-    agent_disconnected: () => { this.agentConnected = false; this.events?.agent?.(false, 0); },
-    agent_token: (b) => { this.agentTokens += b.num_tokens; },
+    agent_connected: () => { this.agentConnected = true; this.agent?.agentConnected(); this.events?.agent?.(true, this.agentTokens); },
+    agent_connected_tokens: (b) => {
+      this.agentConnected = true;
+      this.agentTokens = b.num_tokens;
+      this.agent?.setTokens(b.num_tokens);
+      this.agent?.agentConnected();
+      this.events?.agent?.(true, b.num_tokens);
+    },
+    agent_disconnected: () => { this.agentConnected = false; this.agent?.agentDisconnected(); this.events?.agent?.(false, 0); },
+    agent_token: (b) => { this.agentTokens += b.num_tokens; this.agent?.addTokens(b.num_tokens); },
+    agent_data: (b) => { this.agent?.receive(b.data); },
   };
+
+  protected override onClose(): void {
+    this.agent?.dispose();
+  }
 
   protected handler(name: string) {
     return this.handlers[name as keyof HandlerTable<'main'>] as ((body: never) => void) | undefined;
