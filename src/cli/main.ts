@@ -14,7 +14,9 @@ const commands: Record<string, { run: () => Promise<Command>; summary: string }>
   type: { run: async () => (await import('./commands/input.js')).typeCommand, summary: 'type text on the remote keyboard (US layout)' },
   'send-keys': { run: async () => (await import('./commands/input.js')).sendKeysCommand, summary: 'press key combinations (ctrl+alt+Delete ...)' },
   mouse: { run: async () => (await import('./commands/input.js')).mouseCommand, summary: 'move the pointer, click, scroll' },
+  clipboard: { run: async () => (await import('./commands/clipboard.js')).clipboardCommand, summary: 'get or set the guest clipboard text (needs a guest agent)' },
   serve: { run: async () => (await import('./commands/serve.js')).serveCommand, summary: 'show a display source (demo, an X display) to SPICE viewers' },
+  gateway: { run: async () => (await import('./commands/gateway.js')).gatewayCommand, summary: 'serve the web viewer and relay it to SPICE servers chosen by token' },
 };
 
 function version(): string {

@@ -1,15 +1,16 @@
 /**
  * The web viewer page (index.html + this script, bundled into dist/viewer/app.js): one
  * SpiceViewer filling the window, a status line, a password prompt when the server wants
- * one, key combinations, scaling and full screen.
+ * one, key combinations, scaling and full screen, clipboard text shared with the guest.
  *
  * It connects to the WebSocket at the page's own address (ws://host:port/ of the page:
  * `spice-ts serve` answers both on one port), or to `?url=ws://...`. `?scale=none` starts
- * at 1:1; `?mouse=server` asks for server mouse mode (relative, Pointer Lock).
+ * at 1:1, `?scale=fit` scaled; unless one is chosen, the guest is resized to the window
+ * ('resize') once a guest agent is there; `?mouse=server` asks for server mouse mode (relative, Pointer Lock); `?token=`
+ * is passed on to the WebSocket (spice-ts gateway).
  */
-import { SpiceViewer } from './viewer.js';
+import { SpiceViewer, isViewerScale } from './viewer.js';
 import { KEY_COMBOS } from './keyboard.js';
-import { isScaleMode } from './render.js';
 
 function element<T extends HTMLElement>(id: string): T {
   const e = document.getElementById(id);
@@ -17,11 +18,18 @@ function element<T extends HTMLElement>(id: string): T {
   return e as T;
 }
 
-/** ws(s)://host:port/ of the page, or the `url` query parameter. */
-export function targetUrl(loc: Location): string {
-  const given = new URLSearchParams(loc.search).get('url');
-  if (given) return new URL(given, loc.href).toString();
-  return `${loc.protocol === 'https:' ? 'wss:' : 'ws:'}//${loc.host}/`;
+/**
+ * ws(s)://host:port/ of the page, or the `url` query parameter. The page's `token` (a
+ * gateway's name for the server, `?token=abc`) goes on to the WebSocket URL unless that
+ * already has one.
+ */
+export function targetUrl(loc: Pick<Location, 'search' | 'href' | 'protocol' | 'host'>): string {
+  const params = new URLSearchParams(loc.search);
+  const given = params.get('url');
+  const u = new URL(given ? new URL(given, loc.href).toString() : `${loc.protocol === 'https:' ? 'wss:' : 'ws:'}//${loc.host}/`);
+  const token = params.get('token');
+  if (token !== null && !u.searchParams.has('token')) u.searchParams.set('token', token);
+  return u.toString();
 }
 
 function start(): void {
@@ -37,11 +45,20 @@ function start(): void {
   const url = targetUrl(location);
 
   const initialScale = params.get('scale') ?? localStorage.getItem('spice-ts.scale');
+  // A scale mode the user chose; without one, 'resize' once an agent can do it.
+  let chosenScale = isViewerScale(initialScale) ? initialScale : undefined;
   const viewer = new SpiceViewer(element('screen'), {
-    scale: isScaleMode(initialScale) ? initialScale : 'fit',
+    scale: chosenScale ?? 'fit',
     mouseMode: params.get('mouse') === 'server' ? 'server' : 'client',
   });
+  if (!Array.from(scale.options).some((o) => o.value === 'resize')) scale.add(new Option('Resize remote screen', 'resize'));
   scale.value = viewer.scale;
+  viewer.on('agent', (a) => {
+    if (chosenScale || !a.ready || !a.monitorsConfig || viewer.scale === 'resize') return;
+    viewer.setScale('resize');
+    scale.value = 'resize';
+  });
+  clipboardMenu(viewer, fullscreen);
   (window as unknown as { spiceViewer: SpiceViewer }).spiceViewer = viewer;
 
   let lastPassword: string | undefined;
@@ -79,7 +96,8 @@ function start(): void {
   cad.addEventListener('click', () => viewer.sendCombo('ctrl+alt+Delete'));
 
   scale.addEventListener('change', () => {
-    if (!isScaleMode(scale.value)) return;
+    if (!isViewerScale(scale.value)) return;
+    chosenScale = scale.value;
     viewer.setScale(scale.value);
     localStorage.setItem('spice-ts.scale', scale.value);
     viewer.focus();
@@ -98,6 +116,57 @@ function start(): void {
   });
 
   connect(undefined);
+}
+
+/**
+ * The clipboard menu: a text field holding what the guest copied, for browsers that do not
+ * let the page write the clipboard, and where text can be put to send to the guest.
+ */
+function clipboardMenu(viewer: SpiceViewer, before: HTMLElement): void {
+  const button = document.createElement('button');
+  button.type = 'button';
+  button.id = 'clipboard';
+  button.textContent = 'Clipboard';
+  button.title = 'Clipboard text shared with the remote machine';
+  const panel = document.createElement('div');
+  panel.id = 'clipboard-panel';
+  panel.hidden = true;
+  Object.assign(panel.style, {
+    position: 'fixed', right: '8px', top: '40px', zIndex: '10', padding: '6px', background: '#1d232b',
+    border: '1px solid #3b4654', borderRadius: '4px',
+  });
+  const text = document.createElement('textarea');
+  text.id = 'clipboard-text';
+  text.rows = 6;
+  text.cols = 40;
+  text.placeholder = 'Text copied on the remote machine appears here; text put here can be sent to it.';
+  Object.assign(text.style, { display: 'block', marginBottom: '4px', font: 'inherit', color: 'inherit', background: '#111418' });
+  const send = document.createElement('button');
+  send.type = 'button';
+  send.id = 'clipboard-send';
+  send.textContent = 'Send to remote';
+  panel.append(text, send);
+  before.before(button);
+  document.body.append(panel);
+
+  const mark = (fresh: boolean) => { button.textContent = fresh ? 'Clipboard •' : 'Clipboard'; };
+  button.addEventListener('click', () => {
+    panel.hidden = !panel.hidden;
+    mark(false);
+    if (!panel.hidden) text.select();
+  });
+  send.addEventListener('click', () => {
+    if (text.value) viewer.setClipboard(text.value);
+    panel.hidden = true;
+    viewer.focus();
+  });
+  viewer.on('clipboard', (c) => {
+    text.value = c.text;
+    // Not on the browser's clipboard: point at the field, from which it can be copied.
+    if (!c.copied && panel.hidden) mark(true);
+  });
+  viewer.on('agent', (a) => { button.disabled = !a.clipboard; });
+  button.disabled = true;
 }
 
 if (typeof document !== 'undefined') {

@@ -9,14 +9,11 @@
  *
  * Xvfb's RandR only shrinks below the size it started with, so it starts large.
  */
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { needPeers, freePort, startXvfb, waitUntil, interopRequired, type XDisplay } from '../harness/peers.js';
+import type { Page } from 'playwright-core';
+import { chromiumReady, viewerBundle } from '../harness/browser.js';
+import { needPeers, freePort, startXvfb, waitUntil, type XDisplay } from '../harness/peers.js';
 import { createServer } from '../../src/server/server.js';
 import { listen } from '../../src/server/listen.js';
 import { createX11Source } from '../../src/server/sources/x11/source.js';
@@ -24,39 +21,9 @@ import { viewerHttpHandler } from '../../src/server/web-files.js';
 import { nodeTicketCrypto } from '../../src/protocol/crypto/node-ticket.js';
 import { main } from '../../src/cli/main.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-let bundleDir: string | undefined;
-let browser: Promise<Browser> | undefined;
-
-after(async () => {
-  if (browser) await (await browser.catch(() => undefined))?.close();
-  if (bundleDir) rmSync(bundleDir, { recursive: true, force: true });
-});
-
 type Ctx = import('node:test').TestContext;
 
-async function ready(t: Ctx): Promise<Browser | undefined> {
-  if (!needPeers(t, CHROMIUM, 'Xvfb', 'xclip', 'xdpyinfo')) return undefined;
-  let pw: typeof import('playwright-core');
-  try {
-    pw = await import('playwright-core');
-  } catch {
-    if (interopRequired()) assert.fail('playwright-core is not installed (npm ci)');
-    t.skip('playwright-core is not installed (npm ci)');
-    return undefined;
-  }
-  if (!bundleDir) {
-    const dir = mkdtempSync(join(tmpdir(), 'spice-ts-viewer-agent-'));
-    const r = spawnSync(process.execPath, ['scripts/bundle-viewer.mjs', '--outdir', dir, '--strict', '--quiet'], { encoding: 'utf8' });
-    assert.equal(r.status, 0, `bundling the viewer failed: ${r.stderr}`);
-    bundleDir = dir;
-  }
-  browser ??= pw.chromium.launch({
-    executablePath: CHROMIUM, headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
-  return browser;
-}
+const ready = (t: import('node:test').TestContext) => chromiumReady(t, 'Xvfb', 'xclip', 'xdpyinfo');
 
 /** `spice-ts serve --source x11` for display `x`, in-process, with the viewer on its port. */
 async function serveX11(t: Ctx, x: XDisplay, http?: ReturnType<typeof viewerHttpHandler>) {
@@ -95,7 +62,7 @@ test('web viewer: clipboard both ways with X through the agent, and the page siz
   const x = await startXvfb({ size: '1600x1200' });
   t.after(() => x.stop());
   await x.exec('xsetroot', ['-solid', 'darkslategray']);
-  const { server, port, logs } = await serveX11(t, x, viewerHttpHandler(bundleDir));
+  const { server, port, logs } = await serveX11(t, x, viewerHttpHandler(viewerBundle()));
   const origin = `http://127.0.0.1:${port}`;
   const context = await b.newContext({ viewport: { width: 1000, height: 700 }, deviceScaleFactor: 1 });
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin });

@@ -13,14 +13,13 @@
  * The bundle is built from the sources (scripts/bundle-viewer.mjs) into a temporary
  * directory, so the test always checks the current code.
  */
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
-import { needPeers, waitUntil, interopRequired, freePort } from '../harness/peers.js';
+import { chromiumReady, viewerBundle } from '../harness/browser.js';
+import { waitUntil, freePort } from '../harness/peers.js';
 import { serveDemo, countDiff, type ServedDemo, type Img } from '../harness/serve.js';
 import { pngFromDataUrl } from '../helpers/png-decode.js';
 import { viewerHttpHandler } from '../../src/server/web-files.js';
@@ -28,39 +27,7 @@ import type { DemoSource } from '../../src/server/sources/demo.js';
 import type { PointerEvent as SourcePointer } from '../../src/server/source.js';
 import type { ServerOptions } from '../../src/server/options.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-let bundleDir: string | undefined;
-let browser: Promise<Browser> | undefined;
-
-after(async () => {
-  if (browser) await (await browser.catch(() => undefined))?.close();
-  if (bundleDir) rmSync(bundleDir, { recursive: true, force: true });
-});
-
-/** Chromium, playwright-core and the bundle, or a skip (a failure under SPICE_INTEROP=required). */
-async function ready(t: import('node:test').TestContext): Promise<Browser | undefined> {
-  if (!needPeers(t, CHROMIUM)) return undefined;
-  let pw: typeof import('playwright-core');
-  try {
-    pw = await import('playwright-core');
-  } catch {
-    if (interopRequired()) assert.fail('playwright-core is not installed (npm ci)');
-    t.skip('playwright-core is not installed (npm ci)');
-    return undefined;
-  }
-  if (!bundleDir) {
-    const dir = mkdtempSync(join(tmpdir(), 'spice-ts-viewer-'));
-    const r = spawnSync(process.execPath, ['scripts/bundle-viewer.mjs', '--outdir', dir, '--strict', '--quiet'], { encoding: 'utf8' });
-    assert.equal(r.status, 0, `bundling the viewer failed: ${r.stderr}`);
-    assert.ok(existsSync(join(dir, 'app.js')) && existsSync(join(dir, 'index.html')), 'the bundle has app.js and index.html');
-    bundleDir = dir;
-  }
-  browser ??= pw.chromium.launch({
-    executablePath: CHROMIUM, headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
-  return browser;
-}
+const ready = (t: import('node:test').TestContext) => chromiumReady(t);
 
 interface Setup {
   s: ServedDemo;
@@ -78,7 +45,7 @@ interface PageOptions {
 
 async function open(t: import('node:test').TestContext, b: Browser, opts: Partial<ServerOptions> = {},
   { viewport = { width: 1280, height: 1000 }, deviceScaleFactor = 1, query = '' }: PageOptions = {}): Promise<Setup> {
-  const s = await serveDemo(t, opts, { http: viewerHttpHandler(bundleDir) });
+  const s = await serveDemo(t, opts, { http: viewerHttpHandler(viewerBundle()) });
   const source = s.server.source as DemoSource;
   const pointer: SourcePointer[] = [];
   const orig = source.pointer!.bind(source);

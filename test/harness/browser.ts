@@ -1,0 +1,59 @@
+/**
+ * Headless Chromium (playwright-core, the Debian chromium binary) and the web viewer bundle
+ * for interop tests: one browser and one bundle per test file, removed when the file ends.
+ * Missing Chromium or playwright-core skips the test, and fails it under SPICE_INTEROP=required.
+ */
+import { after, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { needPeers, interopRequired } from './peers.js';
+
+export const CHROMIUM = '/usr/bin/chromium';
+
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+  '--disable-sync', '--no-first-run'];
+
+let bundleDir: string | undefined;
+let browser: Promise<Browser> | undefined;
+
+// Registered when a test file imports this module (its top level), so it runs once the
+// whole file is done; registered inside a test it would run after that test alone.
+after(async () => {
+  if (browser) await (await browser.catch(() => undefined))?.close();
+  if (bundleDir) rmSync(bundleDir, { recursive: true, force: true });
+});
+
+/** The viewer bundled into a temporary folder (built once per test file). */
+export function viewerBundle(): string {
+  if (!bundleDir) {
+    const dir = mkdtempSync(join(tmpdir(), 'spice-ts-viewer-'));
+    const r = spawnSync(process.execPath, ['scripts/bundle-viewer.mjs', '--outdir', dir, '--strict', '--quiet'], { encoding: 'utf8' });
+    assert.equal(r.status, 0, `bundling the viewer failed: ${r.stderr}`);
+    assert.ok(existsSync(join(dir, 'app.js')) && existsSync(join(dir, 'index.html')), 'the bundle has app.js and index.html');
+    bundleDir = dir;
+  }
+  return bundleDir;
+}
+
+/**
+ * Chromium with the viewer bundle ready, or undefined after skipping the test. `peers`: other
+ * commands the test needs (checked first, same skip/fail rule).
+ */
+export async function chromiumReady(t: TestContext, ...peers: string[]): Promise<Browser | undefined> {
+  if (!needPeers(t, CHROMIUM, ...peers)) return undefined;
+  let pw: typeof import('playwright-core');
+  try {
+    pw = await import('playwright-core');
+  } catch {
+    if (interopRequired()) assert.fail('playwright-core is not installed (npm ci)');
+    t.skip('playwright-core is not installed (npm ci)');
+    return undefined;
+  }
+  viewerBundle();
+  browser ??= pw.chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+  return browser;
+}
