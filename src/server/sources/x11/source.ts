@@ -8,6 +8,12 @@
  * DamageSubtract everything into an XFIXES region and fetch its rectangles
  * (one round trip, non-overlapping rectangles, nothing lost while waiting).
  * `damage: 'raw'` instead takes one event per drawn rectangle.
+ *
+ * Scrolls (region mode): a large damage rectangle is read here, before it is
+ * reported, and compared with what the frame held (scroll.ts). A shift found
+ * that way goes to the server as a move (COPY_BITS) and only the rest as damage.
+ * The frame then already holds those pixels, so the server's capture of the
+ * rest skips rectangles read that way (`fresh`) unless damage came there since.
  */
 import { ErrorCode, SpiceError, toSpiceError } from '../../../protocol/errors.js';
 import type { DisplaySource, KeyEvent, PointerEvent, SourceCursor, SourceFrame, SourceRect, SourceSink } from '../../source.js';
@@ -26,6 +32,7 @@ import { scancodeToXKeycode } from './keymap.js';
 import { X11Clipboard } from './clipboard.js';
 import { randrResize } from './resize.js';
 import { coalesceRects, type CoalesceOptions } from './rects.js';
+import { FreshRects, newScrollStats, pickBoxes, searchBox, type ScrollOptions, type ScrollStats } from './scroll.js';
 
 export interface X11SourceOptions extends X11ConnectOptions {
   /** How DAMAGE reports changes: 'region' (default) or 'raw' (see the file header). */
@@ -43,6 +50,11 @@ export interface X11SourceOptions extends X11ConnectOptions {
    * thousands of tiny pieces cost a GetImage and an image each. false: report X's rectangles as they are.
    */
   coalesce?: CoalesceOptions | false;
+  /**
+   * Look for scrolls in large damage rectangles and send them as moves (COPY_BITS),
+   * region damage mode only (default: on, with scroll.ts's defaults). false: off.
+   */
+  scroll?: ScrollOptions | false;
   /** Largest screen accepted, in pixels per side (default 8192). */
   maxSide?: number;
   /** Diagnostics (default: none). */
@@ -51,15 +63,22 @@ export interface X11SourceOptions extends X11ConnectOptions {
 
 interface Ext { majorOpcode: number; firstEvent: number }
 
+export type { ScrollStats as X11ScrollStats } from './scroll.js';
+
+export interface X11DisplaySource extends DisplaySource {
+  readonly scrollStats: ScrollStats;
+}
+
 /** Buttons of the SPICE mask, bit by bit, as X buttons. */
 const X_BUTTONS = [1, 2, 3, 8, 9];
 
-export function createX11Source(display: string, opts: X11SourceOptions = {}): DisplaySource {
+export function createX11Source(display: string, opts: X11SourceOptions = {}): X11DisplaySource {
   return new X11Source(display, opts);
 }
 
-class X11Source implements DisplaySource {
+class X11Source implements X11DisplaySource {
   readonly name: string;
+  readonly scrollStats = newScrollStats();
   private conn?: X11Connection;
   private sink?: SourceSink;
   private fmt!: PixelFormat;
@@ -92,6 +111,11 @@ class X11Source implements DisplaySource {
   private stopped = false;
   private readonly log: (msg: string) => void;
   private readonly warned = new Set<string>();
+  /** Rectangles whose frame pixels were read after their last damage: capture() need not read them. */
+  private readonly fresh = new FreshRects();
+  /** The sequence number of the latest GetImage whose pixels capture() wrote into the frame. */
+  private capturedSeq = 0;
+  private scratch = new Uint32Array(0);
 
   constructor(private readonly display: string, private readonly opts: X11SourceOptions) {
     this.name = `x11:${display}`;
@@ -195,33 +219,48 @@ class X11Source implements DisplaySource {
 
   /** Reads the rectangles from the root window into the frame (clipped; big ones in bands). */
   async capture(rects: SourceRect[]): Promise<void> {
-    const conn = this.conn;
-    if (!conn || this.stopped) return;
+    if (!this.conn || this.stopped) return;
     const f = this.fr;
-    const maxBytes = Math.max(4096, this.opts.maxImageBytes ?? 1 << 20);
-    const jobs: Promise<void>[] = [];
+    const jobs: Promise<boolean>[] = [];
+    const covered = this.fresh.take();
     for (const r of rects) {
+      if (covered(r)) continue;
       const x0 = Math.max(0, Math.floor(r.x)), y0 = Math.max(0, Math.floor(r.y));
       const x1 = Math.min(f.width, Math.ceil(r.x + r.width)), y1 = Math.min(f.height, Math.ceil(r.y + r.height));
       if (x1 <= x0 || y1 <= y0) continue;
-      const w = x1 - x0;
-      const rowsPer = Math.max(1, Math.floor(maxBytes / zpixmapStride(this.fmt, w)));
-      for (let y = y0; y < y1; y += rowsPer) {
-        const h = Math.min(rowsPer, y1 - y);
-        jobs.push(conn.request(encodeGetImage(this.root, x0, y, w, h), 'GetImage').then(
-          (reply) => {
-            if (this.fr !== f) return; // resized meanwhile: the whole new frame gets read
-            copyZPixmap(parseGetImage(reply).data, w, h, this.fmt, f.pixels, y * f.stride + x0, f.stride);
-          },
-          (e) => {
-            // BadMatch: the screen shrank under us; ConfigureNotify follows.
-            if (e instanceof X11RequestError && e.x.code === XErr.BadMatch) return;
-            throw e;
-          },
-        ));
-      }
+      // (Resized meanwhile: the old frame gets the pixels, the whole new one gets read.)
+      jobs.push(this.getImage(x0, y0, x1 - x0, y1 - y0, f.pixels, y0 * f.stride + x0, f.stride, (seq) => {
+        if (seq > this.capturedSeq) this.capturedSeq = seq;
+      }));
     }
     await Promise.all(jobs);
+  }
+
+  /**
+   * Reads a rectangle of the root window into `dst` (GetImage in bands of rows); false when
+   * the screen shrank under it (BadMatch; ConfigureNotify follows). `wrote`: after each band.
+   */
+  private getImage(x: number, y: number, w: number, h: number, dst: Uint32Array, at: number, stride: number, wrote?: (seq: number) => void): Promise<boolean> {
+    const conn = this.conn!;
+    const rowsPer = Math.max(1, Math.floor(Math.max(4096, this.opts.maxImageBytes ?? 1 << 20) / zpixmapStride(this.fmt, w)));
+    const bands: Promise<boolean>[] = [];
+    for (let r = 0; r < h; r += rowsPer) {
+      const n = Math.min(rowsPer, h - r);
+      const req = conn.request(encodeGetImage(this.root, x, y + r, w, n), 'GetImage');
+      const seq = conn.lastSequence;
+      bands.push(req.then(
+        (reply) => {
+          copyZPixmap(parseGetImage(reply).data, w, n, this.fmt, dst, at + r * stride, stride);
+          wrote?.(seq);
+          return true;
+        },
+        (e) => {
+          if (e instanceof X11RequestError && e.x.code === XErr.BadMatch) return false;
+          throw e;
+        },
+      ));
+    }
+    return Promise.all(bands).then((ok) => ok.every(Boolean));
   }
 
   private onEvent(code: number, seq: number, b: Uint8Array): void {
@@ -266,7 +305,7 @@ class X11Source implements DisplaySource {
         const { rects } = parseFetchRegion(await conn.request(encodeFetchRegion(this.xfixes.majorOpcode, this.region), 'XFixesFetchRegion'));
         if (this.stopped) return;
         const out = rects.filter((r: Rect) => r.width > 0 && r.height > 0);
-        if (out.length) this.report(out);
+        if (out.length) await this.deliver(out);
       } while (this.dirty && !this.stopped);
     } catch (e) {
       this.fatal(e);
@@ -278,10 +317,53 @@ class X11Source implements DisplaySource {
   private report(rects: SourceRect[]): void {
     if (!this.sink) { this.early.push(...rects); return; }
     const c = this.opts.coalesce;
-    this.sink.damage(c === false ? rects : coalesceRects(rects, c));
+    this.damaged(c === false ? rects : coalesceRects(rects, c));
+  }
+
+  /** Reports damage; what was read ahead there is no longer current. */
+  private damaged(rects: SourceRect[]): void {
+    if (!rects.length) return;
+    this.fresh.invalidate(rects);
+    this.sink!.damage(rects);
+  }
+
+  /**
+   * Reports region damage, searching the large rectangles for scrolls first: they are read
+   * now, compared with the frame, written into it, and reported as a move plus what else changed.
+   */
+  private async deliver(raw: SourceRect[]): Promise<void> {
+    const sc = this.opts.scroll;
+    const c = this.opts.coalesce;
+    const rects = c === false ? raw : coalesceRects(raw, c);
+    const sink = this.sink;
+    if (!sink) { this.early.push(...rects); return; }
+    const move = sink.move?.bind(sink);
+    if (sc === false || !move) { this.damaged(rects); return; }
+    const f = this.fr;
+    const { big, rest } = pickBoxes(rects, f, sc);
+    if (!big.length) { this.damaged(rest); return; }
+    // Read them into `scratch`, one after another, each with its own width as stride.
+    const at: number[] = [];
+    let total = 0;
+    for (const r of big) { at.push(total); total += r.width * r.height; }
+    if (this.scratch.length < total) this.scratch = new Uint32Array(total);
+    const scratch = this.scratch;
+    const firstSeq = this.conn!.lastSequence + 1;
+    const read = await Promise.all(big.map((r, i) => this.getImage(r.x, r.y, r.width, r.height, scratch, at[i]!, r.width)));
+    if (this.stopped || this.fr !== f) return; // a resize reported the whole new frame
+    // A capture that asked for pixels after us wrote newer ones than ours: don't put ours over them.
+    const raced = this.capturedSeq >= firstSeq;
+    if (raced) this.scrollStats.raced++;
+    for (let i = 0; i < big.length; i++) {
+      if (raced || !read[i]) { rest.push(big[i]!); continue; }
+      const view = { pixels: scratch, offset: at[i]!, stride: big[i]!.width };
+      this.fresh.add(searchBox(f, big[i]!, view, { move, damage: (r) => sink.damage(r) }, sc, this.scrollStats));
+    }
+    this.damaged(rest);
   }
 
   private onResized(width: number, height: number): void {
+    this.fresh.clear();
     try {
       this.newFrame(width, height);
     } catch (e) {
