@@ -30,6 +30,7 @@ const SPEC = {
   'mouse-mode': { type: 'string' },
   'secure-channels': { type: 'string' },
   'no-websocket': { type: 'boolean' },
+  'no-scroll-detect': { type: 'boolean' },
   stats: { type: 'boolean' },
   quiet: { type: 'boolean', short: 'q' },
   help: { type: 'boolean', short: 'h' },
@@ -48,6 +49,7 @@ share the listening port.
   --disable-ticketing      accept any viewer (the default on a loopback address)
   --source demo|x11        what to show (default demo)
   --display :N             the X display for --source x11 (default $DISPLAY)
+  --no-scroll-detect       x11: do not look for scrolled areas (they are then sent as images)
   --size WxH               demo screen size (default 1024x768)
   --image-compression C    auto|auto_glz|auto_lz|quic|glz|lz|lz4|off (default auto)
   --jpeg never|always      lossy JPEG for photo-like areas, where QUIC would be used
@@ -91,7 +93,7 @@ async function makeSource(kind: string, o: Record<string, string | boolean | und
     const display = (o.display as string | undefined) ?? process.env.DISPLAY;
     if (!display) throw new SpiceError(ErrorCode.BAD_ARGUMENT, '--source x11 needs --display :N (or $DISPLAY)');
     const { createX11Source } = await import('../../server/sources/x11/source.js');
-    return createX11Source(display);
+    return createX11Source(display, o['no-scroll-detect'] ? { scroll: false } : {});
   }
   throw new SpiceError(ErrorCode.BAD_ARGUMENT, `unknown source '${kind}' (use demo or x11)`);
 }
