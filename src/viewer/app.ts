@@ -1,15 +1,18 @@
 /**
  * The web viewer page (index.html + this script, bundled into dist/viewer/app.js): one
  * SpiceViewer filling the window, a status line, a password prompt when the server wants
- * one, key combinations, scaling and full screen, clipboard text shared with the guest.
+ * one, key combinations, scaling and full screen, clipboard text shared with the guest, and
+ * reconnection by itself when the session is lost (a "Retry now" button while it waits).
  *
  * It connects to the WebSocket at the page's own address (ws://host:port/ of the page:
  * `spice-ts serve` answers both on one port), or to `?url=ws://...`. `?scale=none` starts
  * at 1:1, `?scale=fit` scaled; unless one is chosen, the guest is resized to the window
- * ('resize') once a guest agent is there; `?mouse=server` asks for server mouse mode (relative, Pointer Lock); `?token=`
- * is passed on to the WebSocket (spice-ts gateway).
+ * ('resize') once a guest agent is there; `?mouse=server` asks for server mouse mode (relative,
+ * Pointer Lock); `?reconnect=off` stays disconnected when the session is lost; `?token=` is
+ * passed on to the WebSocket (spice-ts gateway).
  */
-import { SpiceViewer, isViewerScale } from './viewer.js';
+import { SpiceViewer } from './viewer.js';
+import { isScaleMode } from './render.js';
 import { KEY_COMBOS } from './keyboard.js';
 
 function element<T extends HTMLElement>(id: string): T {
@@ -41,17 +44,18 @@ function start(): void {
   const scale = element<HTMLSelectElement>('scale');
   const fullscreen = element<HTMLButtonElement>('fullscreen');
   const toggle = element<HTMLButtonElement>('toggle');
+  const retry = element<HTMLButtonElement>('retry');
   const params = new URLSearchParams(location.search);
   const url = targetUrl(location);
 
   const initialScale = params.get('scale') ?? localStorage.getItem('spice-ts.scale');
   // A scale mode the user chose; without one, 'resize' once an agent can do it.
-  let chosenScale = isViewerScale(initialScale) ? initialScale : undefined;
+  let chosenScale = isScaleMode(initialScale) ? initialScale : undefined;
   const viewer = new SpiceViewer(element('screen'), {
     scale: chosenScale ?? 'fit',
     mouseMode: params.get('mouse') === 'server' ? 'server' : 'client',
+    reconnect: /^(off|false|0|no)$/i.test(params.get('reconnect') ?? '') ? false : {},
   });
-  if (!Array.from(scale.options).some((o) => o.value === 'resize')) scale.add(new Option('Resize remote screen', 'resize'));
   scale.value = viewer.scale;
   viewer.on('agent', (a) => {
     if (chosenScale || !a.ready || !a.monitorsConfig || viewer.scale === 'resize') return;
@@ -72,6 +76,7 @@ function start(): void {
     status.dataset.state = s.state;
     status.title = s.error ? s.error.describe() : s.reason;
     toggle.textContent = s.state === 'disconnected' ? 'Connect' : 'Disconnect';
+    retry.hidden = !(s.state === 'reconnecting' && s.delayMs !== undefined);
     const ask = s.state === 'disconnected' && !!s.needsPassword;
     login.hidden = !ask;
     if (ask) {
@@ -88,7 +93,7 @@ function start(): void {
     connect(password.value);
   });
 
-  for (const c of KEY_COMBOS) combo.add(new Option(c.label, c.combo));
+  comboMenu(combo);
   combo.addEventListener('change', () => {
     if (combo.value) viewer.sendCombo(combo.value);
     combo.value = '';
@@ -96,7 +101,7 @@ function start(): void {
   cad.addEventListener('click', () => viewer.sendCombo('ctrl+alt+Delete'));
 
   scale.addEventListener('change', () => {
-    if (!isViewerScale(scale.value)) return;
+    if (!isScaleMode(scale.value)) return;
     chosenScale = scale.value;
     viewer.setScale(scale.value);
     localStorage.setItem('spice-ts.scale', scale.value);
@@ -110,12 +115,30 @@ function start(): void {
     document.body.classList.toggle('fullscreen', document.fullscreenElement !== null);
   });
 
+  retry.addEventListener('click', () => { viewer.reconnectNow(); });
   toggle.addEventListener('click', () => {
     if (viewer.status.state === 'disconnected') connect(lastPassword);
     else viewer.disconnect();
   });
 
   connect(undefined);
+}
+
+/** The key combinations of KEY_COMBOS in the menu, in groups (Ctrl+Alt+F1…F12 together). */
+function comboMenu(select: HTMLSelectElement): void {
+  const groups = new Map<string, HTMLOptGroupElement>();
+  for (const c of KEY_COMBOS) {
+    const option = new Option(c.label, c.combo);
+    if (!c.group) { select.add(option); continue; }
+    let g = groups.get(c.group);
+    if (!g) {
+      g = document.createElement('optgroup');
+      g.label = c.group;
+      groups.set(c.group, g);
+      select.append(g);
+    }
+    g.append(option);
+  }
 }
 
 /**

@@ -4,8 +4,9 @@
  *
  *   <spice-viewer url="ws://127.0.0.1:5900/" scale="fit"></spice-viewer>
  *
- * Attributes: url (connects when set while in the page), password, scale ('fit' | 'none'),
- * mouse-mode ('client' | 'server'). Events (bubbling, composed): 'spice-status',
+ * Attributes: url (connects when set while in the page), password, scale ('fit' | 'none' |
+ * 'resize'), mouse-mode ('client' | 'server'), reconnect ('off' to stay disconnected when the
+ * session is lost; read when the element enters the page). Events (bubbling, composed): 'spice-status',
  * 'spice-error', 'spice-resize', whose `detail` is the viewer event's value.
  * Methods: connect(), disconnect(), sendCombo(combo); property `viewer`.
  *
@@ -50,6 +51,7 @@ export function defineSpiceViewerElement(registry: CustomElementRegistry = custo
         const v = new SpiceViewer(holder, {
           scale: isScaleMode(scale) ? scale : 'fit',
           mouseMode: mouse === 'server' ? 'server' : 'client',
+          reconnect: /^(off|false|0|no)$/i.test(this.getAttribute('reconnect') ?? '') ? false : {},
         });
         v.on('status', (s) => this.fire('spice-status', s));
         v.on('error', (e) => this.fire('spice-error', e));

@@ -6,11 +6,12 @@
 import { defineSpiceViewerElement } from './element.js';
 
 export { SpiceViewer } from './viewer.js';
-export type { SpiceViewerOptions, ViewerEvents, ConnectOptions, ScaleMode, ViewerStatus, ViewerState } from './viewer.js';
+export type { SpiceViewerOptions, ViewerEvents, ConnectOptions, ScaleMode, ViewerStatus, ViewerState, ReconnectOptions } from './viewer.js';
+export { isScaleMode, SCALE_MODES } from './render.js';
 export { defineSpiceViewerElement, ELEMENT_NAME } from './element.js';
 export type { SpiceViewerElement } from './element.js';
-export { KEY_COMBOS } from './keyboard.js';
-export { webSocketTransport, webSocketOpener, openWebSocket } from './ws-transport.js';
+export { KEY_COMBOS, type KeyCombo } from './keyboard.js';
+export { webSocketTransport, webSocketOpener, openWebSocket, WebSocketClosed } from './ws-transport.js';
 export { browserTicketCrypto } from './ticket-fallback.js';
 export { SpiceSession } from '../client/session.js';
 

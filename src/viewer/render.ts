@@ -111,12 +111,16 @@ export function argbToRgba(src: Uint32Array, width: number, dst: Uint8ClampedArr
 /**
  * How the surface is shown: 'fit' scales it to the container (both ways, aspect kept);
  * 'none' shows one surface pixel per device pixel (CSS size = size / devicePixelRatio),
- * scrolling when it does not fit, so nothing is resampled on HiDPI screens either.
+ * scrolling when it does not fit, so nothing is resampled on HiDPI screens either;
+ * 'resize' asks the guest (through its agent) for a screen the size of the container and
+ * meanwhile (or without an agent) shows it as 'fit' does.
  */
-export type ScaleMode = 'fit' | 'none';
+export type ScaleMode = 'fit' | 'none' | 'resize';
+
+export const SCALE_MODES: readonly ScaleMode[] = ['fit', 'none', 'resize'];
 
 export function isScaleMode(v: unknown): v is ScaleMode {
-  return v === 'fit' || v === 'none';
+  return v === 'fit' || v === 'none' || v === 'resize';
 }
 
 /** The CSS size of the canvas for a surface in a container (CSS pixels). */

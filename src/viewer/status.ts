@@ -4,8 +4,14 @@
  */
 import { LinkErr } from '../protocol/enums/index.js';
 import { ErrorCode, SpiceError } from '../protocol/errors.js';
+import { WebSocketClosed } from './ws-transport.js';
 
-export type ViewerState = 'connecting' | 'connected' | 'disconnected';
+/**
+ * 'reconnecting': the session ended by itself and the viewer tries again (waiting for the
+ * next attempt, or making it); 'disconnected' only after disconnect(), a failed connect(),
+ * a refusal that would repeat, or when the attempts ran out.
+ */
+export type ViewerState = 'connecting' | 'connected' | 'reconnecting' | 'disconnected';
 
 export interface ViewerStatus {
   state: ViewerState;
@@ -15,6 +21,10 @@ export interface ViewerStatus {
   error?: SpiceError;
   /** The server refused the (missing or wrong) password: ask the user for one. */
   needsPassword?: boolean;
+  /** While reconnecting: the attempt (1-based) waited for or under way. */
+  attempt?: number;
+  /** While reconnecting: how long until the attempt starts, ms (absent once it runs). */
+  delayMs?: number;
 }
 
 export interface ErrorWords {
@@ -48,6 +58,10 @@ export function describeError(e: unknown, ctx: { url: string; passwordGiven: boo
     case ErrorCode.BAD_MAGIC:
       return { text: `${ctx.url} is not a SPICE server.`, needsPassword: false };
     case ErrorCode.CLOSED:
+      // 1006: the socket went without a word (server stopped, network gone).
+      if (e.cause instanceof WebSocketClosed && e.cause.closeCode === 1006) {
+        return { text: `The connection to ${ctx.url} was lost.`, needsPassword: false };
+      }
       return { text: `The connection was closed: ${e.message}`, needsPassword: false };
     default:
       return { text: `Disconnected: ${e.message}`, needsPassword: false };

@@ -3,7 +3,8 @@
  * draws the primary surface of one display channel on a <canvas> (only the rectangles
  * that changed, once per animation frame), sends keyboard and pointer input, shows the
  * remote cursor, shares clipboard text with the guest agent (browser Clipboard API), can
- * resize the guest to the page ('resize' scale mode), and reports its state with typed events:
+ * resize the guest to the page ('resize' scale mode), reconnects by itself with backoff when
+ * the session is lost, and reports its state with typed events:
  *
  *   const v = new SpiceViewer(document.getElementById('screen')!, { scale: 'fit' });
  *   v.on('status', (s) => (statusLine.textContent = s.reason));
@@ -16,30 +17,21 @@ import { modifiersToLocks, locksToModifiers } from '../client/input/locks.js';
 import type { KeyEvent } from '../client/input/scancodes.js';
 import type { InputsClient } from '../client/channels/inputs.js';
 import type { Surface } from '../canvas/types.js';
-import { defaultDecoders } from '../codecs/index.js';
-import { browserJpegDecoder } from '../codecs/jpeg-browser.js';
-import { webSocketOpener, type WebSocketOpener } from './ws-transport.js';
-import { browserTicketCrypto } from './ticket-fallback.js';
-import { argbToRgba, canvasCssSize, DirtyRects, isScaleMode, type ScaleMode as CanvasScale } from './render.js';
+import type { WebSocketOpener } from './ws-transport.js';
+import { browserSessionOptions } from './session-options.js';
+import { argbToRgba, canvasCssSize, DirtyRects, type ScaleMode } from './render.js';
 import type { AgentState } from '../client/agent.js';
 import { describeError, type ViewerStatus } from './status.js';
+import { attemptWords, delayWords, reconnectPolicy, Reconnector, type ReconnectOptions } from './reconnect.js';
+import { ClipboardShare } from './clipboard.js';
 import { KeyboardInput, type KeyboardOptions } from './keyboard.js';
 import { PointerInput } from './pointer.js';
 import { RemoteCursor } from './cursor.js';
 
 export type { AgentState } from '../client/agent.js';
-
-/**
- * 'fit' and 'none' as in render.ts; 'resize': ask the guest (through its agent) for a screen
- * the size of the container in device pixels, and show it fitted meanwhile (or when there
- * is no agent).
- */
-export type ScaleMode = CanvasScale | 'resize';
-
-export function isViewerScale(v: unknown): v is ScaleMode {
-  return isScaleMode(v) || v === 'resize';
-}
+export { isScaleMode, type ScaleMode } from './render.js';
 export type { ViewerStatus, ViewerState } from './status.js';
+export type { ReconnectOptions } from './reconnect.js';
 
 export interface SpiceViewerOptions {
   /**
@@ -67,6 +59,13 @@ export interface SpiceViewerOptions {
   opener?: (url: string) => WebSocketOpener;
   /** Anything else for the session (image compression preference, limits...). */
   session?: Partial<Omit<SessionOptions, 'open' | 'hasPlain' | 'hasTls' | 'password'>>;
+  /**
+   * Connect again by itself when a session ends that disconnect() did not end (server
+   * restarted, network lost): status 'reconnecting', delays from 0.5 s doubling to 15 s with
+   * jitter, 20 attempts (see ReconnectOptions). Not after a refusal that would repeat (wrong
+   * password, TLS-only server, unknown gateway token). false: never. Default on.
+   */
+  reconnect?: false | ReconnectOptions;
 }
 
 export interface ViewerEvents {
@@ -109,10 +108,11 @@ export class SpiceViewer extends Emitter<ViewerEvents> {
   private cssScale = 1;
   private statusNow: ViewerStatus = { state: 'disconnected', reason: 'Not connected.' };
   private offSession: (() => void)[] = [];
-  /** The clipboard text both sides last agreed on (not sent again). */
-  private lastClipboard: string | undefined;
-  /** The browser's clipboard text when last read or written: only a change of it is sent on focus. */
-  private lastBrowserText: string | undefined;
+  private readonly clipboard: ClipboardShare;
+  /** Present unless reconnecting is off. */
+  private readonly reconnector?: Reconnector;
+  /** Where and how the last connect() went: what a reconnection uses again. */
+  private target?: ConnectOptions;
 
   constructor(readonly container: HTMLElement, readonly options: SpiceViewerOptions = {}) {
     super();
@@ -143,25 +143,22 @@ export class SpiceViewer extends Emitter<ViewerEvents> {
       surfaceSize: () => this.surface && { width: this.surface.width, height: this.surface.height },
       position: (x, y) => this.withInputs((i) => i.position(x, y, this.displayId)),
       motion: (dx, dy) => this.withInputs((i) => i.motion(dx, dy)),
-      press: (b) => this.withInputs((i) => i.press(b)),
+      press: (b) => { this.keyboard.flushHeld(); this.withInputs((i) => i.press(b)); },
       release: (b) => this.withInputs((i) => i.release(b)),
     });
     this.pointer.onLockChange = (locked) => this.emit('pointer-lock', { locked });
     this.cursor = new RemoteCursor(this.canvas, this.screen, () => ({
       left: this.canvas.offsetLeft, top: this.canvas.offsetTop, scale: this.cssScale,
     }));
-    this.detach.push(this.keyboard.attach(this.canvas, doc), this.pointer.attach());
-    if (options.clipboard !== false) {
-      const onFocus = () => { void this.readBrowserClipboard(true); };
-      // Pastes into the viewer only (not the page's password field or other inputs).
-      const onPaste = (e: ClipboardEvent) => {
-        const text = e.clipboardData?.getData('text/plain');
-        if (text) this.setClipboard(text);
-      };
-      this.canvas.addEventListener('focus', onFocus);
-      this.canvas.addEventListener('paste', onPaste);
-      this.detach.push(() => { this.canvas.removeEventListener('focus', onFocus); this.canvas.removeEventListener('paste', onPaste); });
-    }
+    this.clipboard = new ClipboardShare({
+      session: () => this.sessionNow,
+      view: () => this.container.ownerDocument.defaultView,
+      copied: (text, copied) => this.emit('clipboard', { text, copied }),
+      error: (e) => this.emit('error', e),
+    }, options.clipboard !== false);
+    this.detach.push(this.keyboard.attach(this.canvas, doc), this.pointer.attach(), this.clipboard.attach(this.canvas));
+    const policy = reconnectPolicy(options.reconnect);
+    if (policy) this.reconnector = new Reconnector(policy, (n) => this.attempt(n));
     const view = doc.defaultView;
     if (view && typeof view.ResizeObserver === 'function') {
       this.resizeObserver = new view.ResizeObserver(() => this.layout());
@@ -171,7 +168,10 @@ export class SpiceViewer extends Emitter<ViewerEvents> {
       // Zooming the page changes devicePixelRatio (and fires 'resize').
       const onResize = () => this.layout();
       view.addEventListener('resize', onResize);
-      this.detach.push(() => view.removeEventListener('resize', onResize));
+      // Back online: the waiting attempt need not wait longer.
+      const onOnline = () => { this.reconnector?.now(); };
+      view.addEventListener('online', onOnline);
+      this.detach.push(() => { view.removeEventListener('resize', onResize); view.removeEventListener('online', onOnline); });
     }
     this.layout();
   }
@@ -210,15 +210,7 @@ export class SpiceViewer extends Emitter<ViewerEvents> {
 
   /** Offers `text` as the guest's clipboard (it goes when the guest pastes). */
   setClipboard(text: string): void {
-    if (text === this.lastClipboard) return;
-    const s = this.sessionNow;
-    if (!s) return;
-    try {
-      s.setClipboard(text);
-      this.lastClipboard = text;
-    } catch (e) {
-      this.emit('error', toSpiceError(e, ErrorCode.BAD_ARGUMENT));
-    }
+    this.clipboard.set(text);
   }
 
   /**
@@ -226,25 +218,8 @@ export class SpiceViewer extends Emitter<ViewerEvents> {
    * `quiet`, only when the page may read it without asking. Resolves false when the browser
    * does not let the page read its clipboard (the page can offer a text field instead).
    */
-  async readBrowserClipboard(quiet = false): Promise<boolean> {
-    const view = this.container.ownerDocument.defaultView;
-    const clip = view?.navigator.clipboard;
-    if (!clip?.readText || !this.sessionNow?.main.agent?.state.clipboard) return false;
-    if (quiet) {
-      // Reading on focus must not make the browser ask each time.
-      const granted = await view!.navigator.permissions?.query({ name: 'clipboard-read' as PermissionName })
-        .then((p) => p.state === 'granted', () => false);
-      if (!granted) return false;
-    }
-    try {
-      const text = await clip.readText();
-      const changed = text !== this.lastBrowserText;
-      this.lastBrowserText = text;
-      if (text && (changed || !quiet)) this.setClipboard(text);
-      return true;
-    } catch {
-      return false;
-    }
+  readBrowserClipboard(quiet = false): Promise<boolean> {
+    return this.clipboard.readBrowser(quiet);
   }
 
   focus(): void {
@@ -264,45 +239,24 @@ export class SpiceViewer extends Emitter<ViewerEvents> {
 
   /**
    * Connects (closing any session first). Resolves once the session is up; rejects with
-   * the SpiceError also reported by the 'status' event (state 'disconnected').
+   * the SpiceError also reported by the 'status' event (state 'disconnected'). A session
+   * lost later is connected again by itself (option `reconnect`).
    */
   async connect(opts: ConnectOptions): Promise<void> {
-    this.closeSession();
-    const gen = ++this.generation;
-    this.setStatus({ state: 'connecting', reason: `Connecting to ${opts.url}…` });
-    let session: SpiceSession;
-    try {
-      const opener = this.options.opener?.(opts.url) ?? webSocketOpener(opts.url, { timeoutMs: this.options.timeoutMs });
-      const jpeg = this.options.browserJpeg === false ? undefined : browserJpegDecoder();
-      session = await SpiceSession.connect({
-        decoders: (shared) => defaultDecoders({
-          glzWindowPixels: shared.glzWindowPixels, maxPixels: shared.maxImagePixels,
-          jpeg: jpeg ? (d) => jpeg.decode(d) : undefined,
-        }),
-        streamDecoder: jpeg ? () => browserJpegDecoder()! : undefined,
-        crypto: browserTicketCrypto(),
-        timeoutMs: this.options.timeoutMs,
-        mouseMode: this.options.mouseMode ?? 'client',
-        ...this.options.session,
-        ...opener,
-        password: opts.password ?? '',
-      });
-    } catch (e) {
-      const err = toSpiceError(e, ErrorCode.CONNECT);
-      if (gen === this.generation) {
-        const words = describeError(err, { url: opts.url, passwordGiven: !!opts.password });
-        this.setStatus({ state: 'disconnected', reason: words.text, error: err, needsPassword: words.needsPassword });
-        this.emit('error', err);
-      }
-      throw err;
-    }
-    if (gen !== this.generation) { session.close(); return; }
-    this.attachSession(session, opts.url);
+    this.reconnector?.reset();
+    this.target = { ...opts };
+    await this.open(0);
   }
 
-  /** Leaves the session; the last picture stays on the canvas. */
+  /** While waiting to reconnect: tries at once. False when no attempt is waiting. */
+  reconnectNow(): boolean {
+    return this.reconnector?.now() ?? false;
+  }
+
+  /** Leaves the session (and stops reconnecting); the last picture stays on the canvas. */
   disconnect(reason = 'Disconnected.'): void {
     this.generation++;
+    this.reconnector?.reset();
     const had = this.sessionNow !== undefined || this.statusNow.state !== 'disconnected';
     this.closeSession();
     if (had) this.setStatus({ state: 'disconnected', reason });
@@ -318,6 +272,60 @@ export class SpiceViewer extends Emitter<ViewerEvents> {
   }
 
   // ------------------------------------------------------------------ session
+
+  /** Opens a session to the last target: the user's connect() (attempt 0) or a reconnection. */
+  private async open(attempt: number): Promise<void> {
+    const opts = this.target!;
+    this.closeSession();
+    const gen = ++this.generation;
+    if (attempt === 0) this.setStatus({ state: 'connecting', reason: `Connecting to ${opts.url}…` });
+    else {
+      const of = attemptWords(attempt, this.reconnector!.policy.maxAttempts);
+      this.setStatus({ state: 'reconnecting', reason: `Reconnecting to ${opts.url} ${of}…`, attempt });
+    }
+    let session: SpiceSession;
+    try {
+      session = await SpiceSession.connect(browserSessionOptions(this.options, opts));
+    } catch (e) {
+      const err = toSpiceError(e, ErrorCode.CONNECT);
+      if (gen === this.generation) {
+        const words = describeError(err, { url: opts.url, passwordGiven: !!opts.password });
+        this.emit('error', err);
+        if (attempt === 0) this.setStatus({ state: 'disconnected', reason: words.text, error: err, needsPassword: words.needsPassword });
+        else this.lost(words.text, err, words.needsPassword);
+      }
+      // Only the caller of connect() hears of the failure; reconnections report it by status.
+      if (attempt === 0) throw err;
+      return;
+    }
+    if (gen !== this.generation) { session.close(); return; }
+    this.attachSession(session, opts.url);
+  }
+
+  private attempt(n: number): void {
+    if (this.target) void this.open(n);
+  }
+
+  /**
+   * The session ended by itself, or a reconnection failed, for the reason `words`: wait and
+   * try again, or stay disconnected when that would not help (or reconnecting is off).
+   */
+  private lost(words: string, error: SpiceError | undefined, needsPassword = false): void {
+    const plan = this.reconnector?.lost(error);
+    if (plan && !/[.!?…]$/.test(words)) words += '.';
+    if (plan?.retry) {
+      const of = attemptWords(plan.attempt, this.reconnector!.policy.maxAttempts);
+      this.setStatus({
+        state: 'reconnecting', reason: `${words} Reconnecting in ${delayWords(plan.delayMs)} ${of}…`,
+        error, attempt: plan.attempt, delayMs: plan.delayMs,
+      });
+      return;
+    }
+    const reason = plan?.why === 'exhausted'
+      ? `${words} Gave up after ${this.reconnector!.attemptCount} attempts to reconnect.`
+      : words;
+    this.setStatus({ state: 'disconnected', reason, error, needsPassword });
+  }
 
   private attachSession(s: SpiceSession, url: string): void {
     this.sessionNow = s;
@@ -335,7 +343,7 @@ export class SpiceViewer extends Emitter<ViewerEvents> {
       }),
       s.on('cursor', (e) => this.cursor.update(e)),
       s.on('agent', (st) => this.agentChanged(st)),
-      s.on('clipboard', ({ text }) => this.guestClipboard(text)),
+      s.on('clipboard', ({ text }) => this.clipboard.fromGuest(text)),
       s.on('mouse-mode', (e) => {
         this.cursor.setMode(e.mode);
         this.emit('mouse-mode', { mode: e.mode });
@@ -349,13 +357,9 @@ export class SpiceViewer extends Emitter<ViewerEvents> {
       s.on('disconnected', ({ error }) => {
         if (this.sessionNow !== s) return;
         this.closeSession();
-        if (error) {
-          const words = describeError(error, { url, passwordGiven: true });
-          this.setStatus({ state: 'disconnected', reason: words.text, error });
-          this.emit('error', error);
-        } else {
-          this.setStatus({ state: 'disconnected', reason: 'The server closed the connection.' });
-        }
+        if (error) this.emit('error', error);
+        const words = error ? describeError(error, { url, passwordGiven: !!this.target?.password }).text : 'The server closed the connection.';
+        this.lost(words, error);
       }),
     );
     // Messages handled before connect() resolved: the surface and cursor may exist already.
@@ -363,6 +367,7 @@ export class SpiceViewer extends Emitter<ViewerEvents> {
     if (s.cursor) this.cursor.update({ kind: 'shape', shape: s.cursor.shape, x: s.cursor.x, y: s.cursor.y, visible: s.cursor.visible });
     this.cursor.setMode(s.mouseMode);
     this.setStatus({ state: 'connected', reason: `Connected to ${s.serverName ? `${s.serverName} (${url})` : url}.` });
+    this.reconnector?.connected();
     this.keyboard.focused();
     // The agent may have become ready while the session was being set up.
     this.agentChanged(s.agent.state);
@@ -376,7 +381,7 @@ export class SpiceViewer extends Emitter<ViewerEvents> {
     this.keyboard.releaseAll();
     this.pointer.releaseAll();
     this.sessionNow = undefined;
-    this.lastClipboard = undefined;
+    this.clipboard.sessionClosed();
     this.cursor.reset();
     void s.disconnect().catch(() => undefined);
   }
@@ -406,18 +411,7 @@ export class SpiceViewer extends Emitter<ViewerEvents> {
     this.emit('agent', st);
     if (!st.ready) return;
     this.requestGuestSize();
-    if (this.options.clipboard !== false && this.container.ownerDocument.hasFocus()) void this.readBrowserClipboard(true);
-  }
-
-  /** Text the guest copied: onto the browser's clipboard when allowed, and reported. */
-  private guestClipboard(text: string): void {
-    this.lastClipboard = text;
-    const clip = this.container.ownerDocument.defaultView?.navigator.clipboard;
-    if (this.options.clipboard === false || !clip?.writeText) { this.emit('clipboard', { text, copied: false }); return; }
-    clip.writeText(text).then(
-      () => { this.lastBrowserText = text; this.emit('clipboard', { text, copied: true }); },
-      () => this.emit('clipboard', { text, copied: false }),
-    );
+    if (this.clipboard.enabled && this.container.ownerDocument.hasFocus()) void this.clipboard.readBrowser(true);
   }
 
   /** 'resize' mode: asks the guest for the container's size in device pixels (the agent waits for a quiet moment). */
@@ -486,7 +480,7 @@ export class SpiceViewer extends Emitter<ViewerEvents> {
     const dpr = view?.devicePixelRatio ?? 1;
     const box = { width: this.screen.clientWidth, height: this.screen.clientHeight };
     const size = surf ? { width: surf.width, height: surf.height } : { width: this.canvas.width, height: this.canvas.height };
-    const css = canvasCssSize(this.scaleMode === 'resize' ? 'fit' : this.scaleMode, size, box, dpr);
+    const css = canvasCssSize(this.scaleMode, size, box, dpr);
     this.cssScale = css.scale;
     const st = this.canvas.style;
     st.width = `${css.width}px`;

@@ -41,6 +41,17 @@ export function describeCloseCode(code: number, reason: string): string {
 }
 
 /**
+ * The `cause` of a SpiceError from a WebSocket that closed: its close code and reason, for
+ * callers deciding whether to try again (1008: refused by a gateway's policy).
+ */
+export class WebSocketClosed extends Error {
+  constructor(readonly closeCode: number, readonly reason: string) {
+    super(describeCloseCode(closeCode, reason));
+    this.name = 'WebSocketClosed';
+  }
+}
+
+/**
  * Wraps an open WebSocket. Writes made in one task go out as one binary message (the
  * channel writes a header and a body separately; one message each would double the
  * frames). Closing cleanly (code 1000/1005) ends the transport without an error;
@@ -99,7 +110,8 @@ export function webSocketTransport(ws: WebSocketLike, description = ws.url): Tra
   });
   ws.addEventListener('close', (ev: { code: number; reason: string }) => {
     if (ev.code === 1000 || ev.code === 1005) done();
-    else done(new SpiceError(ErrorCode.CLOSED, `WebSocket ${description} closed: ${describeCloseCode(ev.code, ev.reason)}`));
+    else done(new SpiceError(ErrorCode.CLOSED, `WebSocket ${description} closed: ${describeCloseCode(ev.code, ev.reason)}`,
+      { cause: new WebSocketClosed(ev.code, ev.reason) }));
   });
   // 'error' carries no detail in browsers; 'close' follows with the code.
   ws.addEventListener('error', () => {});
@@ -180,7 +192,8 @@ export function openWebSocket(url: string, opts: WebSocketOpenOptions = {}): Pro
       settled = true;
       clearTimeout(timer);
       reject(new SpiceError(ErrorCode.CONNECT,
-        `cannot connect to ${url} (${describeCloseCode(ev.code, ev.reason)}; is a SPICE server or gateway with WebSocket support listening there?)`));
+        `cannot connect to ${url} (${describeCloseCode(ev.code, ev.reason)}; is a SPICE server or gateway with WebSocket support listening there?)`,
+        { cause: new WebSocketClosed(ev.code, ev.reason) }));
     });
   });
 }

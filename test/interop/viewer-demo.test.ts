@@ -210,11 +210,11 @@ test('a missing and a wrong password are shown in words; the right one connects'
   await showsFrame(x, 'the picture after the right password');
   assert.match(await statusText(x.page), /^Connected/);
   assert.equal(await x.page.isVisible('#password'), false, 'the prompt is gone');
-  // The server going away is shown too.
+  // The server going away is shown too, and the page tries again (viewer-demo-reconnect tests the rest).
   await x.s.server.close();
   await waitUntil('the disconnect to show', async () => /closed/.test(await statusText(x.page)), { timeoutMs: 5000 }).catch(() => undefined);
-  assert.match(await statusText(x.page), /closed/);
-  assert.equal(await x.page.evaluate(() => document.getElementById('status')!.dataset.state), 'disconnected');
+  assert.match(await statusText(x.page), /^The server closed the connection\. Reconnecting in /);
+  assert.equal(await x.page.evaluate(() => document.getElementById('status')!.dataset.state), 'reconnecting');
 });
 
 test('server mouse mode: the first click takes Pointer Lock, then relative motion moves the source pointer', async (t) => {

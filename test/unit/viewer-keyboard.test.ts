@@ -164,3 +164,96 @@ test('attach: DOM-style listeners drive the same logic and come off again', () =
   fire('keydown', 'KeyW');
   assert.equal(flat().length, 4, 'no listener after detach');
 });
+
+test('a dead key (key "Dead") still sends its physical key; the guest layout composes the accent', () => {
+  const { kb, flat } = rig();
+  for (const code of ['Equal', 'KeyE']) {
+    const e = Object.assign(key(code), { key: code === 'Equal' ? 'Dead' : 'é' });
+    assert.equal(kb.keyDown(e), true);
+    assert.equal(e.prevented, true);
+    kb.keyUp(Object.assign(key(code), { key: code === 'Equal' ? 'Dead' : 'é' }));
+  }
+  assert.deepEqual(flat(), ['Equal+', 'Equal-', 'KeyE+', 'KeyE-']);
+});
+
+function altGrRig() {
+  const sent: KeyEvent[][] = [];
+  const kb = new KeyboardInput({ keys: (ev) => sent.push(ev) }, { altGrFilter: true });
+  const flat = () => sent.flat().map((e) => `${e.key}${e.down ? '+' : '-'}`);
+  const at = (code: string, timeStamp: number, k?: string) => Object.assign(key(code), { timeStamp, key: k });
+  return { kb, flat, at };
+}
+
+test('AltGr filter: the ControlLeft Windows sends with AltRight at the same instant is dropped, down and up', (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  const { kb, flat, at } = altGrRig();
+  const ctrl = at('ControlLeft', 1000.5, 'Control');
+  assert.equal(kb.keyDown(ctrl), true);
+  assert.equal(ctrl.prevented, true, 'held back, still kept from the page');
+  assert.deepEqual(flat(), [], 'nothing sent yet');
+  kb.keyDown(at('AltRight', 1000.5, 'AltGraph'));
+  kb.keyDown(at('KeyQ', 1100, '@'));
+  kb.keyUp(at('KeyQ', 1150, '@'));
+  kb.keyUp(at('ControlLeft', 1200, 'Control'));
+  kb.keyUp(at('AltRight', 1200, 'AltGraph'));
+  t.mock.timers.tick(100);
+  assert.deepEqual(flat(), ['AltRight+', 'KeyQ+', 'KeyQ-', 'AltRight-']);
+  assert.equal(kb.pressed.size, 0);
+});
+
+test('AltGr filter: a real Ctrl goes down after the wait, or at once when another key follows, before that key', (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  const { kb, flat, at } = altGrRig();
+  kb.keyDown(at('ControlLeft', 10));
+  t.mock.timers.tick(49);
+  assert.deepEqual(flat(), []);
+  t.mock.timers.tick(1);
+  assert.deepEqual(flat(), ['ControlLeft+'], 'sent when nothing followed within the wait');
+  kb.keyDown(at('ControlLeft', 40));
+  assert.deepEqual(flat(), ['ControlLeft+', 'ControlLeft+'], 'auto-repeat of a Ctrl already down is not held back');
+  kb.keyUp(at('ControlLeft', 60));
+
+  // Ctrl, then C a moment later (Ctrl+C): Ctrl first.
+  kb.keyDown(at('ControlLeft', 100));
+  kb.keyDown(at('KeyC', 105));
+  // Ctrl, then AltRight pressed by hand (not the same instant): both go.
+  kb.keyUp(at('KeyC', 150));
+  kb.keyUp(at('ControlLeft', 160));
+  kb.keyDown(at('ControlLeft', 200));
+  kb.keyDown(at('AltRight', 230));
+  kb.keyUp(at('AltRight', 260));
+  kb.keyUp(at('ControlLeft', 270));
+  // A Ctrl tap shorter than the wait: down and up both go, in order.
+  kb.keyDown(at('ControlLeft', 300));
+  kb.keyUp(at('ControlLeft', 320));
+  assert.deepEqual(flat().slice(3), [
+    'ControlLeft+', 'KeyC+', 'KeyC-', 'ControlLeft-',
+    'ControlLeft+', 'AltRight+', 'AltRight-', 'ControlLeft-',
+    'ControlLeft+', 'ControlLeft-',
+  ]);
+  // A click right after Ctrl (Ctrl+click): the viewer lets the held Ctrl go first.
+  kb.keyDown(at('ControlLeft', 350));
+  kb.flushHeld();
+  assert.deepEqual(flat().slice(13), ['ControlLeft+']);
+  kb.keyUp(at('ControlLeft', 360));
+  // Focus lost while Ctrl is held back: it never reaches the guest, so nothing to release.
+  kb.keyDown(at('ControlLeft', 400));
+  kb.blurred();
+  t.mock.timers.tick(100);
+  assert.equal(flat().length, 15);
+  assert.equal(kb.pressed.size, 0);
+});
+
+test('AltGr filter: off by default away from Windows; on for a Windows navigator', async () => {
+  const { onWindows } = await import('../../src/viewer/keyboard.js');
+  assert.equal(onWindows({ platform: 'Win32' }), true);
+  assert.equal(onWindows({ userAgentData: { platform: 'Windows' }, platform: 'Win32' }), true);
+  assert.equal(onWindows({ platform: 'Linux x86_64' }), false);
+  assert.equal(onWindows({ platform: 'MacIntel' }), false);
+  assert.equal(onWindows({ platform: '', userAgent: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64)' }), true);
+  assert.equal(onWindows(undefined), false);
+  // Without the filter a ControlLeft goes down at once.
+  const { kb, flat } = rig();
+  kb.keyDown(key('ControlLeft'));
+  assert.deepEqual(flat(), ['ControlLeft+']);
+});

@@ -5,9 +5,10 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { argbToRgba, DirtyRects, type Box } from '../../src/viewer/render.js';
+import { argbToRgba, DirtyRects, isScaleMode, canvasCssSize, SCALE_MODES, type Box } from '../../src/viewer/render.js';
 import { cursorRgba, cssCursor } from '../../src/viewer/cursor.js';
 import { describeError } from '../../src/viewer/status.js';
+import { WebSocketClosed } from '../../src/viewer/ws-transport.js';
 import { ErrorCode, SpiceError } from '../../src/protocol/errors.js';
 import { LinkErr } from '../../src/protocol/enums/index.js';
 
@@ -85,4 +86,20 @@ test('status words: missing and wrong password, unreachable, TLS-only, others', 
   assert.match(describeError(secured, { url, passwordGiven: false }).text, /encrypted \(TLS\)/);
   assert.equal(describeError(new SpiceError(ErrorCode.CORRUPT_IMAGE, 'bad QUIC'), { url, passwordGiven: true }).text, 'Disconnected: bad QUIC');
   assert.equal(describeError(new Error('boom'), { url, passwordGiven: true }).needsPassword, false);
+  // A WebSocket that went without a close frame (1006): the connection was lost.
+  const lost = new SpiceError(ErrorCode.CLOSED, 'WebSocket ws://h:1/ closed: the connection was lost', { cause: new WebSocketClosed(1006, '') });
+  assert.equal(describeError(lost, { url, passwordGiven: false }).text, 'The connection to ws://h:1/ was lost.');
+  const refused = new SpiceError(ErrorCode.CLOSED, 'WebSocket ws://h:1/ closed: refused by policy: unknown token', { cause: new WebSocketClosed(1008, 'unknown token') });
+  assert.match(describeError(refused, { url, passwordGiven: false }).text, /^The connection was closed: .*unknown token$/);
+});
+
+test('scale modes: fit, none and resize (shown as fit until the guest has the new size)', () => {
+  assert.deepEqual([...SCALE_MODES], ['fit', 'none', 'resize']);
+  for (const m of SCALE_MODES) assert.equal(isScaleMode(m), true, m);
+  for (const v of ['Fit', 'scale', '', undefined, null, 1]) assert.equal(isScaleMode(v), false, String(v));
+  const surface = { width: 1024, height: 768 };
+  const box = { width: 800, height: 800 };
+  assert.deepEqual(canvasCssSize('fit', surface, box), { width: 800, height: 600, scale: 800 / 1024 });
+  assert.deepEqual(canvasCssSize('resize', surface, box), canvasCssSize('fit', surface, box));
+  assert.deepEqual(canvasCssSize('none', surface, box, 2), { width: 512, height: 384, scale: 0.5 });
 });
