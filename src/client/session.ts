@@ -16,6 +16,7 @@ import { MainClient } from './channels/main.js';
 import { InputsClient } from './channels/inputs.js';
 import { CursorClient, type CursorEvent } from './channels/cursor.js';
 import { DisplayClient, type DisplayClientOptions, type DisplayShared } from './channels/display.js';
+import { PlaybackClient, type PlaybackEvent, type PlaybackOptions } from './channels/playback.js';
 import type { Rect } from './geometry.js';
 import { AgentClient, type AgentClientOptions, type AgentState, type MonitorConfig } from './agent.js';
 
@@ -28,6 +29,8 @@ export interface SessionOptions extends LinkOptions, DisplayClientOptions {
   mouseMode?: 'client' | 'server' | 'keep';
   /** Guest agent limits and timing (clipboard size, monitors-config delay, tokens). */
   agent?: AgentClientOptions;
+  /** Playback channel (opened when `channels` lists 'playback'): Opus only if the caller decodes it. */
+  playback?: PlaybackOptions;
 }
 
 export interface SessionEvents {
@@ -41,6 +44,8 @@ export interface SessionEvents {
   mark: { display: number };
   monitors: { display: number; heads: { id: number; surfaceId: number; x: number; y: number; width: number; height: number }[] };
   cursor: CursorEvent;
+  /** Sound from the playback channel: start, data (PCM or Opus), stop, volume, mute, latency. */
+  playback: PlaybackEvent;
   'mouse-mode': { mode: 'server' | 'client'; supported: string[] };
   /** The guest agent came, went, or finished announcing what it can do. */
   agent: AgentState;
@@ -52,13 +57,15 @@ export interface SessionEvents {
   disconnected: { error?: SpiceError };
 }
 
-const DEFAULT_CHANNELS = ['display', 'inputs', 'cursor'];
+/** The channels opened when SessionOptions.channels is not given. */
+export const DEFAULT_CHANNELS: readonly string[] = ['display', 'inputs', 'cursor'];
 
 export class SpiceSession extends Emitter<SessionEvents> implements SessionLink {
   main!: MainClient;
   readonly displays = new Map<number, DisplayClient>();
   inputs?: InputsClient;
   cursor?: CursorClient;
+  playback?: PlaybackClient;
   private readonly clients = new Set<ChannelClient>();
   private readonly transports: Transport[] = [];
   private readonly waiters: { type: number; id: number; serial: bigint; resolve: () => void }[] = [];
@@ -192,6 +199,7 @@ export class SpiceSession extends Emitter<SessionEvents> implements SessionLink 
     if (client instanceof DisplayClient) this.displays.delete(client.id);
     if (client === this.inputs) this.inputs = undefined;
     if (client === this.cursor) this.cursor = undefined;
+    if (client === this.playback) this.playback = undefined;
     this.emit('channel-down', { name: client.name, id: client.id, error });
     if (error) this.emit('error', error);
   }
@@ -274,10 +282,15 @@ export class SpiceSession extends Emitter<SessionEvents> implements SessionLink 
         const c = new CursorClient(ch, t, this);
         c.onCursor = (e) => this.emit('cursor', e);
         client = c;
+      } else if (type === ChannelType.PLAYBACK) {
+        const p = new PlaybackClient(ch, t, this).configure(this.opts.playback);
+        p.onEvent = (e) => this.emit('playback', e);
+        client = p;
       }
     };
     try {
-      const channelCaps = type === ChannelType.DISPLAY ? this.displayCaps() : [];
+      const channelCaps = type === ChannelType.DISPLAY ? this.displayCaps()
+        : type === ChannelType.PLAYBACK ? PlaybackClient.caps(this.opts.playback) : [];
       await linkWithFallback(type, id, this.sessionId, {
         ...this.opts, channelCaps, setup, track: (t) => this.transports.push(t),
       });
@@ -292,6 +305,7 @@ export class SpiceSession extends Emitter<SessionEvents> implements SessionLink 
     if (client instanceof DisplayClient) this.displays.set(id, client);
     else if (client instanceof InputsClient) this.inputs = client;
     else if (client instanceof CursorClient) this.cursor = client;
+    else if (client instanceof PlaybackClient) this.playback = client;
     this.emit('channel-up', { name, id });
   }
 

@@ -45,6 +45,7 @@ function start(): void {
   const fullscreen = element<HTMLButtonElement>('fullscreen');
   const toggle = element<HTMLButtonElement>('toggle');
   const retry = element<HTMLButtonElement>('retry');
+  const mute = element<HTMLButtonElement>('mute');
   const params = new URLSearchParams(location.search);
   const url = targetUrl(location);
 
@@ -63,6 +64,7 @@ function start(): void {
     scale.value = 'resize';
   });
   clipboardMenu(viewer, fullscreen);
+  muteButton(viewer, mute);
   (window as unknown as { spiceViewer: SpiceViewer }).spiceViewer = viewer;
 
   let lastPassword: string | undefined;
@@ -122,6 +124,31 @@ function start(): void {
   });
 
   connect(undefined);
+}
+
+/**
+ * The mute button: mutes the guest's sound here (remembered), shows when the guest muted it
+ * or the browser waits for a click to play sound. Clicking it also lets sound start.
+ */
+function muteButton(viewer: SpiceViewer, button: HTMLButtonElement): void {
+  let muted = localStorage.getItem('spice-ts.muted') === '1';
+  const show = () => {
+    const st = viewer.audio?.status;
+    button.hidden = !viewer.audio;
+    button.setAttribute('aria-pressed', String(muted));
+    button.textContent = muted ? 'Sound off' : st?.muted ? 'Sound (muted by guest)' : st?.state === 'blocked' ? 'Sound (click to enable)' : 'Sound on';
+  };
+  viewer.setMuted(muted);
+  button.addEventListener('click', () => {
+    muted = !muted;
+    localStorage.setItem('spice-ts.muted', muted ? '1' : '0');
+    viewer.setMuted(muted);
+    void viewer.enableAudio();
+    show();
+    viewer.focus();
+  });
+  viewer.on('audio', show);
+  show();
 }
 
 /** The key combinations of KEY_COMBOS in the menu, in groups (Ctrl+Alt+F1…F12 together). */

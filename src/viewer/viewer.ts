@@ -11,7 +11,7 @@
  *   await v.connect({ url: 'ws://127.0.0.1:5900/', password });
  */
 import { Emitter } from '../channel/emitter.js';
-import { SpiceSession, type SessionOptions } from '../client/session.js';
+import { DEFAULT_CHANNELS, SpiceSession, type SessionOptions } from '../client/session.js';
 import { ErrorCode, SpiceError, toSpiceError } from '../protocol/errors.js';
 import { modifiersToLocks, locksToModifiers } from '../client/input/locks.js';
 import type { KeyEvent } from '../client/input/scancodes.js';
@@ -27,11 +27,13 @@ import { ClipboardShare } from './clipboard.js';
 import { KeyboardInput, type KeyboardOptions } from './keyboard.js';
 import { PointerInput } from './pointer.js';
 import { RemoteCursor } from './cursor.js';
+import { AudioPlayer, type AudioPlayerOptions, type AudioStatus } from './audio.js';
 
 export type { AgentState } from '../client/agent.js';
 export { isScaleMode, type ScaleMode } from './render.js';
 export type { ViewerStatus, ViewerState } from './status.js';
 export type { ReconnectOptions } from './reconnect.js';
+export type { AudioStatus, AudioState, AudioPlayerOptions } from './audio.js';
 
 export interface SpiceViewerOptions {
   /**
@@ -66,6 +68,12 @@ export interface SpiceViewerOptions {
    * password, TLS-only server, unknown gateway token). false: never. Default on.
    */
   reconnect?: false | ReconnectOptions;
+  /**
+   * Play the guest's sound (playback channel; Opus through WebCodecs when the browser has
+   * it, else raw PCM). Browsers start sound only after a click or key press in the page:
+   * until then a hint is shown on the screen. false: no playback channel. Default true.
+   */
+  audio?: boolean | AudioPlayerOptions;
 }
 
 export interface ViewerEvents {
@@ -80,6 +88,8 @@ export interface ViewerEvents {
   agent: AgentState;
   /** The guest copied text; `copied`: it is on the browser's clipboard too (else show it). */
   clipboard: { text: string; copied: boolean };
+  /** Sound: idle, blocked (waiting for a click or key), playing; muted here or by the guest. */
+  audio: AudioStatus;
 }
 
 export interface ConnectOptions {
@@ -113,6 +123,8 @@ export class SpiceViewer extends Emitter<ViewerEvents> {
   private readonly reconnector?: Reconnector;
   /** Where and how the last connect() went: what a reconnection uses again. */
   private target?: ConnectOptions;
+  private readonly audioPlayer?: AudioPlayer;
+  private readonly audioHint?: HTMLDivElement;
 
   constructor(readonly container: HTMLElement, readonly options: SpiceViewerOptions = {}) {
     super();
@@ -157,6 +169,31 @@ export class SpiceViewer extends Emitter<ViewerEvents> {
       error: (e) => this.emit('error', e),
     }, options.clipboard !== false);
     this.detach.push(this.keyboard.attach(this.canvas, doc), this.pointer.attach(), this.clipboard.attach(this.canvas));
+    if (options.audio !== false) {
+      const player = new AudioPlayer(typeof options.audio === 'object' ? options.audio : {});
+      const hint = doc.createElement('div');
+      hint.className = 'spice-audio-hint';
+      hint.textContent = 'Click to enable sound';
+      hint.hidden = true;
+      Object.assign(hint.style, {
+        position: 'absolute', right: '8px', top: '8px', padding: '2px 8px', borderRadius: '4px', zIndex: '2',
+        background: 'rgba(0,0,0,0.6)', color: '#fff', font: '12px sans-serif', pointerEvents: 'none',
+      });
+      this.screen.appendChild(hint);
+      player.onStatus = (st) => { hint.hidden = st.state !== 'blocked' || st.muted; this.emit('audio', st); };
+      player.onError = (e) => this.emit('error', toSpiceError(e, ErrorCode.UNSUPPORTED).withContext({ channel: 'playback' }));
+      // Sound may start only from a user gesture: any click or key in the viewer resumes it.
+      const gesture = () => { if (player.status.state === 'blocked' || player.status.state === 'idle') void player.resume(); };
+      this.screen.addEventListener('pointerdown', gesture, true);
+      this.screen.addEventListener('keydown', gesture, true);
+      this.detach.push(() => {
+        this.screen.removeEventListener('pointerdown', gesture, true);
+        this.screen.removeEventListener('keydown', gesture, true);
+        player.close();
+      });
+      this.audioPlayer = player;
+      this.audioHint = hint;
+    }
     const policy = reconnectPolicy(options.reconnect);
     if (policy) this.reconnector = new Reconnector(policy, (n) => this.attempt(n));
     const view = doc.defaultView;
@@ -226,6 +263,22 @@ export class SpiceViewer extends Emitter<ViewerEvents> {
     this.canvas.focus({ preventScroll: true });
   }
 
+  /** The sound player (absent with option audio: false). */
+  get audio(): AudioPlayer | undefined {
+    return this.audioPlayer;
+  }
+
+  /** Mutes or unmutes the guest's sound here (the guest's own mute applies too). */
+  setMuted(muted: boolean): void {
+    this.audioPlayer?.setMuted(muted);
+    if (muted && this.audioHint) this.audioHint.hidden = true;
+  }
+
+  /** Starts sound that waits for a user gesture (call from a click or key handler of the page). */
+  enableAudio(): Promise<void> {
+    return this.audioPlayer?.resume() ?? Promise.resolve();
+  }
+
   /** Sends a key combination, e.g. 'ctrl+alt+Delete' (see KEY_COMBOS). */
   sendCombo(combo: string): void {
     this.keyboard.sendCombo(combo);
@@ -285,7 +338,12 @@ export class SpiceViewer extends Emitter<ViewerEvents> {
     }
     let session: SpiceSession;
     try {
-      session = await SpiceSession.connect(browserSessionOptions(this.options, opts));
+      const sessionOptions = browserSessionOptions(this.options, opts);
+      if (this.audioPlayer) {
+        sessionOptions.channels = [...(sessionOptions.channels ?? DEFAULT_CHANNELS), 'playback'];
+        sessionOptions.playback = { opus: await this.audioPlayer.wantsOpus(), ...sessionOptions.playback };
+      }
+      session = await SpiceSession.connect(sessionOptions);
     } catch (e) {
       const err = toSpiceError(e, ErrorCode.CONNECT);
       if (gen === this.generation) {
@@ -342,6 +400,7 @@ export class SpiceViewer extends Emitter<ViewerEvents> {
         this.requestFrame();
       }),
       s.on('cursor', (e) => this.cursor.update(e)),
+      s.on('playback', (e) => this.audioPlayer?.handle(e)),
       s.on('agent', (st) => this.agentChanged(st)),
       s.on('clipboard', ({ text }) => this.clipboard.fromGuest(text)),
       s.on('mouse-mode', (e) => {
@@ -364,6 +423,8 @@ export class SpiceViewer extends Emitter<ViewerEvents> {
     );
     // Messages handled before connect() resolved: the surface and cursor may exist already.
     this.showSurface();
+    const stream = s.playback?.stream;
+    if (stream) this.audioPlayer?.handle({ kind: 'start', ...stream, time: 0 });
     if (s.cursor) this.cursor.update({ kind: 'shape', shape: s.cursor.shape, x: s.cursor.x, y: s.cursor.y, visible: s.cursor.visible });
     this.cursor.setMode(s.mouseMode);
     this.setStatus({ state: 'connected', reason: `Connected to ${s.serverName ? `${s.serverName} (${url})` : url}.` });
@@ -383,6 +444,7 @@ export class SpiceViewer extends Emitter<ViewerEvents> {
     this.sessionNow = undefined;
     this.clipboard.sessionClosed();
     this.cursor.reset();
+    this.audioPlayer?.reset();
     void s.disconnect().catch(() => undefined);
   }
 
