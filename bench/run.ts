@@ -20,6 +20,7 @@ const benches: Bench[] = [
   { name: 'jpeg-encode', load: () => import('./jpeg-encode.js') },
   { name: 'x11-capture', load: () => import('./x11-capture.js') },
   { name: 'server-x11', load: () => import('./server-x11.js') },
+  { name: 'viewer-html5', load: () => import('./viewer-html5.js') },
 ];
 
 const only = process.argv.slice(2);

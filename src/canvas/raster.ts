@@ -147,15 +147,30 @@ export function scaledImage(region: Region, a: ScaleArgs): CanvasImage {
   return img;
 }
 
+let copyScratch = new Uint32Array(0);
+
 /** COPY_BITS: moves region pixels from (x - dx, y - dy) to (x, y), as if all were read first. */
 export function copyRegion(dst: CanvasImage, region: Region, dx: number, dy: number): void {
   const px = dst.pixels, w = dst.width;
   const ext = region.extents();
   if (!ext) return;
-  // Snapshot the source rows the region reads, then write.
   const [ex1, ey1, ex2, ey2] = ext;
   const sx1 = ex1 - dx, sy1 = ey1 - dy, sw = ex2 - ex1, sh = ey2 - ey1;
-  const tmp = new Uint32Array(sw * sh);
+  // One rectangle read from inside the image (a scroll): move the rows in place, in the
+  // order that never reads a row already written (copyWithin handles overlap in a row).
+  const single = region.bands.length === 1 && region.bands[0]!.xs.length === 2;
+  if (single && sx1 >= 0 && sy1 >= 0 && sx1 + sw <= w && sy1 + sh <= dst.height && ex1 >= 0 && ex2 <= w && ey1 >= 0 && ey2 <= dst.height) {
+    if (dy > 0) {
+      for (let y = sh - 1; y >= 0; y--) px.copyWithin((ey1 + y) * w + ex1, (sy1 + y) * w + sx1, (sy1 + y) * w + sx1 + sw);
+    } else {
+      for (let y = 0; y < sh; y++) px.copyWithin((ey1 + y) * w + ex1, (sy1 + y) * w + sx1, (sy1 + y) * w + sx1 + sw);
+    }
+    return;
+  }
+  // Otherwise snapshot the source rows the region reads (outside the image: 0), then write.
+  if (copyScratch.length < sw * sh) copyScratch = new Uint32Array(sw * sh);
+  const tmp = copyScratch.subarray(0, sw * sh);
+  tmp.fill(0);
   for (let y = 0; y < sh; y++) {
     const sy = sy1 + y;
     if (sy < 0 || sy >= dst.height) continue;
