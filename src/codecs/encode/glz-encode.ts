@@ -30,14 +30,23 @@
  * holds exactly. The candidate saving most bytes wins, is extended backwards
  * over literals, and is taken only when it costs fewer bytes than the
  * literals it replaces.
+ *
+ * encodeOrLz() sends small images as LZ where that is smaller (fresh content:
+ * a GLZ match costs a byte more), taking them back out of the window;
+ * glzToLz() rewrites a GLZ stream without cross-image matches as LZ.
  */
 import { SpiceError, ErrorCode } from '../../protocol/errors.js';
 import type { EncodeSource } from './types.js';
 import { GlzWindow } from './glz-window.js';
+import { encodeLz } from './lz-encode.js';
 import {
   ALPHA_MASK, ByteSink, LZ_MAGIC, LZ_TYPE_RGB32, LZ_TYPE_RGBA, LZ_VERSION, RGB_MASK, checkEncodeSource,
   hash3, passBound, writeLength, writeLiterals, writeU32BE,
 } from './lz-match.js';
+
+/** LZ's match distances: 13 bits (distance-1 below 8191), else 16 more bits. */
+const LZ_NEAR = 8191;
+const LZ_FAR = LZ_NEAR + 65535;
 
 export const GLZ_HEADER_BYTES = 33;
 
@@ -57,6 +66,9 @@ const GOOD_ENOUGH = 64;
 const INSERT_TAIL = 16;
 /** How many recent images are searched for one of the same shape. */
 const SAME_SHAPE_LOOK = 32;
+/** refersBack(): places looked at, and pixels that must agree at one. */
+const PROBES = 32;
+const PROBE_PIXELS = 8;
 
 export interface GlzEncoderOptions {
   /** The client's glz_dictionary_window_size from DISPLAY_INIT, in pixels (1 .. 2^25). */
@@ -207,6 +219,60 @@ export class GlzEncoder {
     return this.sink.take(p);
   }
 
+  /**
+   * Like encode(), but a small image (below `keepPixels`) comes back as an LZ stream
+   * (the data of an LZ_RGB image), and is not added to the dictionary, when that is
+   * smaller: every GLZ match costs a byte more than an LZ one (its image distance), so
+   * on fresh content LZ is about a third smaller. An image of which refersBack() finds
+   * nothing goes to the LZ encoder alone. Otherwise it is GLZ-encoded; if all its
+   * matches lie inside it, they are rewritten in LZ's layout (no second search), else
+   * it is LZ-encoded too, and the smaller kept. Large images stay GLZ, as later images
+   * (the same window shown again) may refer to them. RGB32 only.
+   */
+  encodeOrLz(src: EncodeSource, keepPixels: number): { data: Uint8Array; glz: boolean } {
+    if (src.width * src.height >= keepPixels) return { data: this.encode(src), glz: true };
+    // Nothing of it found in the dictionary at a few places: LZ straight away.
+    if (!this.refersBack(src)) return { data: encodeLz(src), glz: false };
+    const data = this.encode(src);
+    // Matches into earlier images have no LZ form: then the LZ encoder has its go.
+    const lz = glzToLz(data, this.sink) ?? encodeLz(src);
+    if (lz.length >= data.length) return { data, glz: true };
+    this.win.dropNewest();
+    return { data: lz, glz: false };
+  }
+
+  /**
+   * Whether the dictionary seems to hold part of this picture: at up to PROBES places
+   * (two per sampled row), the last position the hash table knows for the next three
+   * pixels is looked up, and counts if it lies in a kept image and the next few pixels
+   * agree. A cheap guess; encode() searches properly.
+   */
+  refersBack(src: EncodeSource): boolean {
+    checkEncodeSource(src);
+    const win = this.win;
+    if (win.count === 0) return false;
+    const ring = win.ring;
+    const cap = ring.length;
+    const p = src.pixels;
+    const shift = 32 - this.hashBits;
+    const rows = Math.min(src.height, PROBES >> 1);
+    for (let r = 0; r < rows; r++) {
+      const row = (src.y + Math.floor((r * src.height) / rows)) * src.stride + src.x;
+      for (let x = 0; x + 2 < src.width; x += (src.width >> 1) || src.width) {
+        const i = row + x;
+        const ref = this.rgbTable[hash3(p[i] & RGB_MASK, p[i + 1] & RGB_MASK, p[i + 2] & RGB_MASK, shift)];
+        const k = ref >= 0 ? win.imageAtRing(ref) : -1;
+        if (k < 0) continue;
+        const left = win.size[k] - ((((ref - (win.virt[k] % cap)) % cap) + cap) % cap);
+        const n = Math.min(PROBE_PIXELS, src.width - x, left);
+        let j = 0;
+        while (j < n && ((ring[ref + j] ^ p[i + j]) & RGB_MASK) === 0) j++;
+        if (j === n && n >= 3) return true;
+      }
+    }
+    return false;
+  }
+
   /** One pass over the newest image, at ring[start .. start+n); returns the output position after it. */
   private pass(out: Uint8Array, p: number, start: number, n: number, w: number, id: number, alpha: boolean): number {
     const win = this.win;
@@ -341,4 +407,67 @@ export class GlzEncoder {
     if (lit < end) p = writeLiterals(out, p, ring, lit, end, alpha);
     return p;
   }
+}
+
+/**
+ * The RGB32 GLZ stream `glz` rewritten as an LZ stream (header and match layout), when
+ * every match is inside the image, within LZ's reach, and the result is smaller;
+ * undefined otherwise. Literal runs and length fields are the same in both formats.
+ * `sink` is scratch space (its contents are replaced).
+ */
+export function glzToLz(glz: Uint8Array, sink: ByteSink = new ByteSink(glz.length + 256)): Uint8Array | undefined {
+  if (glz.length < GLZ_HEADER_BYTES || (glz[8]! & 15) !== LZ_TYPE_RGB32) return undefined;
+  // Writing stops once the LZ stream is as long as the GLZ one (+ one token at most).
+  const out = sink.reserve(0, glz.length + 256);
+  let p = writeU32BE(out, 0, LZ_MAGIC);
+  p = writeU32BE(out, p, LZ_VERSION);
+  p = writeU32BE(out, p, LZ_TYPE_RGB32);
+  for (let i = 9; i < 21; i++) out[p++] = glz[i]!; // width, height, stride
+  p = writeU32BE(out, p, 1); // top-down
+  let q = GLZ_HEADER_BYTES;
+  const end = glz.length;
+  while (q < end) {
+    const c = glz[q++]!;
+    if (c < 32) {
+      const n = 3 * (c + 1);
+      if (q + n > end) return undefined;
+      out[p++] = c;
+      for (let k = 0; k < n; k++) out[p++] = glz[q + k]!;
+      q += n;
+      continue;
+    }
+    let lf = c >>> 5;
+    if (lf === 7) {
+      let b: number;
+      do {
+        if (q >= end) return undefined;
+        b = glz[q++]!;
+        lf += b;
+      } while (b === 255);
+    }
+    if (q >= end) return undefined;
+    let ofs = (c & 15) | (glz[q++]! << 4);
+    let dist: number;
+    if (q >= end) return undefined;
+    const b = glz[q++]!;
+    if ((c & 16) === 0) {
+      dist = b; // 0 only as the single byte 0: this image
+    } else {
+      ofs |= (b & 31) << 12;
+      dist = b & 0xe0; // image distance bytes follow, or a very long offset (out of LZ's reach)
+    }
+    if (dist !== 0 || ofs > LZ_FAR) return undefined;
+    if (ofs < LZ_NEAR) {
+      p = writeLength(out, p, lf, ofs >>> 8);
+      out[p++] = ofs & 255;
+    } else {
+      const far = ofs - LZ_NEAR;
+      p = writeLength(out, p, lf, 31);
+      out[p++] = 255;
+      out[p++] = far >>> 8;
+      out[p++] = far & 255;
+    }
+    if (p >= glz.length) return undefined; // no smaller
+  }
+  return sink.take(p);
 }

@@ -91,6 +91,43 @@ export class GlzWindow {
   }
 
   /**
+   * Forgets the newest image (added last, not sent after all): its id is given to the
+   * next image. Images dropped to make room for it stay dropped.
+   */
+  dropNewest(): void {
+    const k = this.virt.length - 1;
+    if (k < this.first) return;
+    this.livePixels -= this.size[k];
+    this.headVirt = this.virt[k];
+    this.virt.pop();
+    this.size.pop();
+    this.width.pop();
+    this.hasAlpha.pop();
+  }
+
+  /** Index of the kept image holding ring index `r` (any kept image, the newest too), or -1. */
+  imageAtRing(r: number): number {
+    const cap = this.ring.length;
+    if (this.first >= this.virt.length || !(r >= 0 && r < cap)) return -1;
+    // kept images span at most the ring: one virtual position from the oldest on maps to r
+    const base = this.virt[this.first];
+    const v = base + ((((r - (base % cap)) % cap) + cap) % cap);
+    let lo = this.first;
+    let hi = this.virt.length - 1;
+    let found = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.virt[mid] <= v) {
+        found = mid;
+        lo = mid + 1;
+      } else {
+        hi = mid - 1;
+      }
+    }
+    return found >= 0 && v < this.virt[found] + this.size[found] ? found : -1;
+  }
+
+  /**
    * Index of the kept image before the newest that holds virtual position
    * `pos`, or -1 (a skipped stretch of the ring).
    */

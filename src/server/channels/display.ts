@@ -2,6 +2,8 @@
  * A viewer's display channel. After DISPLAY_INIT (or a short wait for viewers that skip
  * it) it creates the primary surface, draws the whole frame and sends MARK; from then on
  * it sends the source's damage as draw-copy (or fill) messages and moves as COPY_BITS.
+ * Large one-colour parts of the damage go as fills, layered as the drawing was where one
+ * covers part of another (solid-split.ts, fill-layers.ts); only the rest is encoded.
  *
  * Flow control: at most two ACK windows of messages may be unacknowledged, and at most
  * `maxQueuedBytes` may wait in the connection; past either the channel stops encoding
@@ -24,6 +26,7 @@ import { ServerChannelBase, type ServerHandler } from './base.js';
 import { Damage, intersect, type Box } from '../display/damage.js';
 import { compressionFromWire, encodeRect, newImageId, type CompressionName, type JpegPolicy } from '../display/image-encoder.js';
 import { PixmapCacheModel } from '../display/image-cache.js';
+import { SolidSplitter } from '../display/solid-split.js';
 import { displayImageSettings, type DisplayImageSettings } from '../options.js';
 import type { SpiceChannel } from '../../channel/channel.js';
 import { ErrorCode, toSpiceError } from '../../protocol/errors.js';
@@ -48,6 +51,9 @@ const wireRect = (b: Box) => ({ top: b.y0, left: b.x0, bottom: b.y1, right: b.x1
 /** INVAL_LIST's count is 16-bit. */
 const MAX_INVAL_IDS = 0xffff;
 
+/** A rectangle waiting to be sent; with `fill`, as a fill of that colour. */
+type Pending = Box & { fill?: number };
+
 export class ServerDisplay extends ServerChannelBase {
   protected readonly handlers: Record<string, ServerHandler> = {
     init: (b) => this.onInit(b),
@@ -59,7 +65,8 @@ export class ServerDisplay extends ServerChannelBase {
   };
   private readonly damageList = new Damage();
   private ops: Op[] = [];
-  private inflight: Box[] = [];
+  private inflight: Pending[] = [];
+  private readonly splitter = new SolidSplitter();
   private glz: GlzEncoder | null = null;
   /** The viewer's pixmap cache, once it has been cleared (until then: `pendingCache`). */
   private pixmapCache: PixmapCacheModel | null = null;
@@ -194,6 +201,7 @@ export class ServerDisplay extends ServerChannelBase {
   kick(): void {
     if (this.sending || !this.started || !this.channel.ready) return;
     this.sending = true;
+    const t0 = performance.now();
     try {
       while (this.channel.ready && !this.blocked()) {
         if (this.inflight.length) {
@@ -202,7 +210,7 @@ export class ServerDisplay extends ServerChannelBase {
         }
         const op = this.ops[0];
         if (op?.kind === 'flush') {
-          if (!this.damageList.empty) { this.inflight = this.cut(this.damageList.take()); continue; }
+          if (!this.damageList.empty) { this.inflight = this.plan(this.cut(this.damageList.take())); continue; }
           this.ops.shift();
           continue;
         }
@@ -212,10 +220,11 @@ export class ServerDisplay extends ServerChannelBase {
           continue;
         }
         if (this.damageList.empty) break;
-        this.inflight = this.cut(this.damageList.take());
+        this.inflight = this.plan(this.cut(this.damageList.take()));
       }
     } finally {
       this.sending = false;
+      this.server.stats.sendMs += performance.now() - t0;
     }
   }
 
@@ -228,6 +237,27 @@ export class ServerDisplay extends ServerChannelBase {
       const rows = Math.max(1, Math.floor(max / w));
       for (let y = b.y0; y < b.y1; y += rows) out.push({ x0: b.x0, y0: y, x1: b.x1, y1: Math.min(b.y1, y + rows) });
     }
+    return out;
+  }
+
+  /**
+   * Large one-colour parts of the rectangles become fills (sent first, layered where a
+   * fill covers part of another); the rest goes as images.
+   */
+  private plan(boxes: Box[]): Pending[] {
+    const frame = this.server.source.frame();
+    const limit = { x0: 0, y0: 0, x1: Math.min(frame.width, this.width), y1: Math.min(frame.height, this.height) };
+    const inside: Box[] = [];
+    for (const b of boxes) {
+      const c = intersect(b, limit);
+      if (c) inside.push(c);
+    }
+    const t0 = performance.now();
+    const { fills, rest } = this.splitter.plan(frame.pixels, frame.stride, inside);
+    this.server.stats.planMs += performance.now() - t0;
+    if (fills.length === 0) return rest;
+    const out: Pending[] = fills.map((f) => ({ x0: f.x0, y0: f.y0, x1: f.x1, y1: f.y1, fill: f.color }));
+    for (const r of rest) out.push(r);
     return out;
   }
 
@@ -267,17 +297,22 @@ export class ServerDisplay extends ServerChannelBase {
     }
   }
 
-  private sendBox(b: Box): void {
+  private sendBox(b: Pending): void {
     const frame = this.server.source.frame();
     // The frame may have shrunk since the damage was taken (a resize is on its way).
     const c = intersect(b, { x0: 0, y0: 0, x1: Math.min(frame.width, this.width), y1: Math.min(frame.height, this.height) });
     if (!c) return;
+    if (b.fill !== undefined) {
+      this.server.stats.fills++;
+      this.sendFill(c, b.fill);
+      return;
+    }
     const setting = this.preferred ?? this.server.compression;
     const enc = encodeRect(frame, c, setting, { lz4: this.clientCaps.has(DisplayCap.LZ4_COMPRESSION), glz: this.glz }, this.server.stats,
       { cache: this.pixmapCache, jpeg: this.jpeg });
     const base = { surface_id: 0, box: wireRect(c), clip: NO_CLIP };
     if (enc.kind === 'fill') {
-      this.send('draw_fill', { base, data: { brush: { type: BrushType.SOLID, color: enc.color }, rop_descriptor: Ropd.OP_PUT, mask: NO_MASK } });
+      this.sendFill(c, enc.color);
       return;
     }
     // The viewer drops what was evicted before it stores this image.
@@ -285,13 +320,24 @@ export class ServerDisplay extends ServerChannelBase {
       const ids = enc.evicted.slice(i, i + MAX_INVAL_IDS);
       this.send('inval_list', { count: ids.length, resources: ids.map((id) => ({ type: ResourceType.PIXMAP, id })) });
     }
-    this.send('draw_copy', {
+    this.timedSend('draw_copy', {
       base,
       data: {
         src_bitmap: enc.image, src_area: { top: 0, left: 0, bottom: c.y1 - c.y0, right: c.x1 - c.x0 },
         rop_descriptor: Ropd.OP_PUT, scale_mode: ImageScaleMode.NEAREST, mask: NO_MASK,
       },
     });
+  }
+
+  private sendFill(b: Box, color: number): void {
+    const base = { surface_id: 0, box: wireRect(b), clip: NO_CLIP };
+    this.timedSend('draw_fill', { base, data: { brush: { type: BrushType.SOLID, color }, rop_descriptor: Ropd.OP_PUT, mask: NO_MASK } });
+  }
+
+  private timedSend(name: string, body: Record<string, unknown>): void {
+    const t0 = performance.now();
+    this.send(name, body);
+    this.server.stats.messageMs += performance.now() - t0;
   }
 
   protected override closed(): void {

@@ -8,7 +8,7 @@ import type { EncodeSource } from '../../codecs/encode/types.js';
 const SAMPLE_ROWS = 24;
 const GRADUAL = 24;
 /** Rectangles smaller than this are never treated as photos (QUIC's start-up cost). */
-const MIN_PHOTO_PIXELS = 48 * 48;
+export const MIN_PHOTO_PIXELS = 48 * 48;
 
 export function looksPhotographic(s: EncodeSource): boolean {
   if (s.width * s.height < MIN_PHOTO_PIXELS || s.width < 8) return false;

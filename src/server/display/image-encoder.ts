@@ -5,9 +5,11 @@
  * for this rectangle from the server's setting, what the viewer supports and what it
  * prefers (PREFERRED_COMPRESSION), like spice-server:
  *   off           raw 32-bit bitmaps
- *   quic/lz/lz4   that codec (lz4 only when the viewer has the LZ4 capability)
+ *   quic/lz/lz4   that codec (lz4 only when the viewer has the LZ4 capability; quic: LZ for
+ *                 rectangles too small to be photos)
  *   glz           GLZ when the viewer gave a dictionary window, else LZ
- *   auto_glz      QUIC for photo-like rectangles, GLZ (or LZ) for the rest
+ *   auto_glz      QUIC for photo-like rectangles, GLZ (or LZ) for the rest; with a pixmap
+ *                 cache, small images go as LZ where that is smaller (fresh content)
  *   auto_lz       QUIC for photo-like rectangles, LZ for the rest
  * With JPEG allowed (spice-server's jpeg-wan-compression=always), JPEG takes QUIC's
  * place for rectangles of at least `minPixels`. Rectangles below MIN_COMPRESS_PIXELS
@@ -23,7 +25,7 @@ import { encodeLz4 } from '../../codecs/encode/lz4-encode.js';
 import type { GlzEncoder } from '../../codecs/encode/glz-encode.js';
 import type { JpegEncoder } from '../../codecs/encode/jpeg-encode.js';
 import type { EncodeSource } from '../../codecs/encode/types.js';
-import { looksPhotographic } from './classify.js';
+import { MIN_PHOTO_PIXELS, looksPhotographic } from './classify.js';
 import { rectKey, type PixmapCacheModel } from './image-cache.js';
 
 export type CompressionName = 'off' | 'auto_glz' | 'auto_lz' | 'quic' | 'glz' | 'lz' | 'lz4';
@@ -118,7 +120,11 @@ export function encodeRect(frame: SourceFrame, box: Box, setting: CompressionNam
   }
   const t0 = stats ? performance.now() : 0;
   codec ??= chooseCodec(src, setting, caps, jpeg);
-  const { image, bytes } = encodeImage(src, codec, caps, jpeg);
+  // With a pixmap cache the viewer gets repeated pictures from it: a small GLZ image that
+  // gains nothing from the dictionary may then go as LZ (without one, the dictionary is
+  // what finds repeats, so GLZ stays).
+  const { image, bytes, used } = encodeImage(src, codec, caps, jpeg, setting === 'auto_glz' && !!extras.cache);
+  codec = used;
   const descriptor = image.descriptor as { id: bigint; flags: number };
   if (stats) stats.count(codec, w * h, bytes, performance.now() - t0);
   let evicted: bigint[] | undefined;
@@ -150,7 +156,9 @@ export function chooseCodec(src: EncodeSource, setting: CompressionName, caps: V
   // Where spice-server would use QUIC it uses JPEG when lossy compression is allowed.
   const photo = jpeg && src.width * src.height >= jpeg.minPixels ? 'jpeg' : 'quic';
   switch (setting) {
-    case 'quic': return photo;
+    // QUIC's adaptive model needs a few thousand pixels to pay off: a small drawn
+    // rectangle (a few glyphs) takes a third of the bytes as LZ.
+    case 'quic': return src.width * src.height < MIN_PHOTO_PIXELS ? 'lz' : photo;
     case 'lz': return 'lz';
     case 'glz': return dictionary;
     case 'lz4': return caps.lz4 ? 'lz4' : 'lz';
@@ -159,8 +167,16 @@ export function chooseCodec(src: EncodeSource, setting: CompressionName, caps: V
   }
 }
 
-function encodeImage(src: EncodeSource, codec: string, caps: ViewerImageCaps, jpeg: JpegPolicy | null):
-  { image: Record<string, unknown>; bytes: number } {
+/**
+ * Under auto_glz, images below this many pixels that refer to no earlier image go as LZ
+ * (GLZ's matches cost a byte more); larger ones stay in the dictionary for later images.
+ */
+export const GLZ_KEEP_PIXELS = 65536;
+const LZ_DIRECT_PIXELS = 4096;
+
+/** `glzOrLz`: a small GLZ image that gains nothing from the dictionary may go as LZ (`used` says). */
+function encodeImage(src: EncodeSource, codec: string, caps: ViewerImageCaps, jpeg: JpegPolicy | null, glzOrLz = false):
+  { image: Record<string, unknown>; bytes: number; used: string } {
   const { width, height } = src;
   const descriptor = { id: 0n, type: 0, flags: 0, width, height };
   let data: Uint8Array;
@@ -168,23 +184,28 @@ function encodeImage(src: EncodeSource, codec: string, caps: ViewerImageCaps, jp
     case 'quic':
       data = encodeQuic(src);
       descriptor.type = ImageType.QUIC;
-      return { image: { descriptor, quic: { data_size: data.length, data } }, bytes: data.length };
+      return { image: { descriptor, quic: { data_size: data.length, data } }, bytes: data.length, used: codec };
     case 'jpeg':
       data = jpeg!.encoder.encode(src);
       descriptor.type = ImageType.JPEG;
-      return { image: { descriptor, jpeg: { data_size: data.length, data } }, bytes: data.length };
+      return { image: { descriptor, jpeg: { data_size: data.length, data } }, bytes: data.length, used: codec };
     case 'lz':
       data = encodeLz(src);
       descriptor.type = ImageType.LZ_RGB;
-      return { image: { descriptor, lz_rgb: { data_size: data.length, data } }, bytes: data.length };
-    case 'glz':
-      data = caps.glz!.encode(src);
-      descriptor.type = ImageType.GLZ_RGB;
-      return { image: { descriptor, lz_rgb: { data_size: data.length, data } }, bytes: data.length };
+      return { image: { descriptor, lz_rgb: { data_size: data.length, data } }, bytes: data.length, used: codec };
+    case 'glz': {
+      // Below LZ_DIRECT_PIXELS the LZ form wins practically always: no GLZ try.
+      const r = !glzOrLz ? { data: caps.glz!.encode(src), glz: true }
+        : src.width * src.height < LZ_DIRECT_PIXELS ? { data: encodeLz(src), glz: false }
+          : caps.glz!.encodeOrLz(src, GLZ_KEEP_PIXELS);
+      data = r.data;
+      descriptor.type = r.glz ? ImageType.GLZ_RGB : ImageType.LZ_RGB;
+      return { image: { descriptor, lz_rgb: { data_size: data.length, data } }, bytes: data.length, used: r.glz ? 'glz' : 'lz' };
+    }
     case 'lz4':
       data = encodeLz4(src);
       descriptor.type = ImageType.LZ4;
-      return { image: { descriptor, lz4: { data_size: data.length, data } }, bytes: data.length };
+      return { image: { descriptor, lz4: { data_size: data.length, data } }, bytes: data.length, used: codec };
     default:
       data = rawBitmap(src);
       descriptor.type = ImageType.BITMAP;
@@ -194,6 +215,7 @@ function encodeImage(src: EncodeSource, codec: string, caps: ViewerImageCaps, jp
           bitmap: { format: BitmapFmt['32BIT'], flags: BitmapFlags.TOP_DOWN, x: width, y: height, stride: width * 4, palette: null, data },
         },
         bytes: data.length,
+        used: 'raw',
       };
   }
 }

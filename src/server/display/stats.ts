@@ -36,6 +36,11 @@ export class DisplayStats {
   /** Every byte the display channels wrote, headers included. */
   wireBytes = 0;
   messages = 0;
+  /** Milliseconds the display channels spent sending damage (planning, encoding, messages). */
+  sendMs = 0;
+  /** Of which: looking for solid parts, and turning messages into bytes. */
+  planMs = 0;
+  messageMs = 0;
   readonly cache: CacheCount = { hits: 0, hitPixels: 0, bytesSaved: 0, stored: 0, evicted: 0, replaced: 0, hashMs: 0 };
 
   cacheHit(pixels: number, bytesSaved: number): void {
@@ -67,13 +72,15 @@ export class DisplayStats {
         + ` ${k.evicted} evicted, ${k.replaced} replaced lossless, hashing ${k.hashMs.toFixed(1)} ms`);
     }
     lines.push(`fills ${this.fills}, copy-bits ${this.copyBits}, display messages ${this.messages}, display bytes ${this.wireBytes}`);
+    lines.push(`sending ${this.sendMs.toFixed(1)} ms (solid parts ${this.planMs.toFixed(1)} ms, messages ${this.messageMs.toFixed(1)} ms)`);
     return lines.join('\n');
   }
 
   toJSON(): Record<string, unknown> {
     return {
       codecs: Object.fromEntries(this.codecs), copyBits: this.copyBits, fills: this.fills,
-      wireBytes: this.wireBytes, messages: this.messages, cache: { ...this.cache },
+      wireBytes: this.wireBytes, messages: this.messages, sendMs: this.sendMs, planMs: this.planMs, messageMs: this.messageMs,
+      cache: { ...this.cache },
     };
   }
 }

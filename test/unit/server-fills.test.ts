@@ -1,0 +1,189 @@
+/**
+ * Solid parts of damaged rectangles sent as fills (src/server/display/solid-split.ts) and
+ * the damage list they come from (damage.ts): whatever the picture, the fills (layered in
+ * their order) plus the rest sent from the frame give back the frame exactly; fills are
+ * found where drawings left them; the damage list stays disjoint and covers every
+ * damaged pixel.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { SolidSplitter, type SolidPart } from '../../src/server/display/solid-split.js';
+import { layerFills } from '../../src/server/display/fill-layers.js';
+import { Damage, type Box } from '../../src/server/display/damage.js';
+
+function lcg(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) >>> 8) / (1 << 24);
+}
+
+const W = 320, H = 240;
+
+function fillRect(px: Uint32Array, x: number, y: number, w: number, h: number, c: number): void {
+  for (let r = y; r < y + h; r++) px.fill(c, r * W + x, r * W + x + w);
+}
+
+/** A picture like the bench's: noise (a photo), text-like cells, and overlapping solid rectangles. */
+function picture(seed: number): Uint32Array {
+  const r = lcg(seed);
+  const px = new Uint32Array(W * H);
+  for (let i = 0; i < px.length; i++) px[i] = 0xff000000 | Math.floor(r() * 0xffffff);
+  for (let k = 0; k < 60; k++) {
+    const x = Math.floor(r() * (W - 8)), y = Math.floor(r() * (H - 16));
+    for (let j = 0; j < 128; j++) px[(y + (j >> 3)) * W + x + (j & 7)] = r() < 0.4 ? 0xffd0d0d0 : 0xff101820;
+  }
+  const colors = [0xffeeeeee, 0xff3465a4, 0xfff5f5f0, 0xff2e3436];
+  for (let k = 0; k < 8; k++) {
+    const w = 8 + Math.floor(r() * 200), h = 4 + Math.floor(r() * 150);
+    fillRect(px, Math.floor(r() * (W - w)), Math.floor(r() * (H - h)), w, h, colors[k % colors.length]!);
+  }
+  return px;
+}
+
+const inBox = (b: Box, x: number, y: number) => x >= b.x0 && x < b.x1 && y >= b.y0 && y < b.y1;
+
+/** Paints fills in order then the rest from the frame onto a blank canvas; returns it. */
+function rebuild(frame: Uint32Array, box: Box, fills: readonly SolidPart[], rest: readonly Box[]): Int32Array {
+  const out = new Int32Array(W * H).fill(-1);
+  for (const f of fills) for (let y = f.y0; y < f.y1; y++) for (let x = f.x0; x < f.x1; x++) out[y * W + x] = f.color;
+  for (const r of rest) for (let y = r.y0; y < r.y1; y++) for (let x = r.x0; x < r.x1; x++) out[y * W + x] = frame[y * W + x]! & 0xffffff;
+  for (const b of [...fills, ...rest]) {
+    assert.ok(b.x0 >= box.x0 && b.y0 >= box.y0 && b.x1 <= box.x1 && b.y1 <= box.y1 && b.x0 < b.x1 && b.y0 < b.y1, `part ${JSON.stringify(b)} outside the box`);
+  }
+  return out;
+}
+
+test('fills plus the rest rebuild every box exactly, on many pictures', () => {
+  const sp = new SolidSplitter();
+  const r = lcg(99);
+  let split = 0, fills = 0;
+  for (let seed = 1; seed <= 40; seed++) {
+    const px = picture(seed);
+    for (let n = 0; n < 8; n++) {
+      const x0 = Math.floor(r() * W / 2), y0 = Math.floor(r() * H / 2);
+      const box = { x0, y0, x1: x0 + 1 + Math.floor(r() * (W - x0)), y1: y0 + 1 + Math.floor(r() * (H - y0)) };
+      const res = sp.split(px, W, box);
+      if (!res) continue;
+      split++;
+      fills += res.fills.length;
+      // The rest is disjoint (fills may overlap: a later one covers part of an earlier, and the rest comes last).
+      for (let i = 0; i < res.rest.length; i++) {
+        for (const b of res.rest.slice(i + 1)) {
+          const a = res.rest[i]!;
+          assert.ok(a.x1 <= b.x0 || b.x1 <= a.x0 || a.y1 <= b.y0 || b.y1 <= a.y0, 'parts overlap');
+        }
+      }
+      const out = rebuild(px, box, res.fills, res.rest);
+      for (let y = box.y0; y < box.y1; y++) {
+        for (let x = box.x0; x < box.x1; x++) assert.equal(out[y * W + x], px[y * W + x]! & 0xffffff, `pixel ${x},${y} of ${JSON.stringify(box)}`);
+      }
+      for (let i = 0; i < out.length; i++) if (!inBox(box, i % W, Math.floor(i / W))) assert.equal(out[i], -1);
+    }
+  }
+  assert.ok(split > 50 && fills > split, `${split} boxes split into ${fills} fills`);
+});
+
+test('a rectangle drawn and partly covered by another goes as two fills, the covered one first', () => {
+  const px = new Uint32Array(W * H);
+  const r = lcg(5);
+  for (let i = 0; i < px.length; i++) px[i] = Math.floor(r() * 0xffffff); // noise around
+  fillRect(px, 40, 30, 200, 150, 0x3465a4); // A
+  fillRect(px, 100, 80, 180, 60, 0xcc0000); // B, over A's middle and past its right edge
+  const box = { x0: 40, y0: 30, x1: 280, y1: 180 };
+  const res = new SolidSplitter().split(px, W, box)!;
+  const layered = res.fills;
+  assert.deepEqual(layered.map((f) => [f.x0, f.y0, f.x1, f.y1, f.color]), [[40, 30, 240, 180, 0x3465a4], [100, 80, 280, 140, 0xcc0000]]);
+  // the noise right of A, above and below B, is the rest
+  const out = rebuild(px, box, layered, res.rest);
+  for (let y = box.y0; y < box.y1; y++) for (let x = box.x0; x < box.x1; x++) assert.equal(out[y * W + x], px[y * W + x]! & 0xffffff);
+});
+
+test('two fills side by side in one band, and a box of one colour', () => {
+  const px = new Uint32Array(W * H).fill(0x202830);
+  fillRect(px, 0, 0, 100, 64, 0xeeeeee);
+  fillRect(px, 100, 0, 120, 64, 0x4e9a06);
+  const res = new SolidSplitter().split(px, W, { x0: 0, y0: 0, x1: 220, y1: 64 })!;
+  assert.deepEqual(res.fills.map((f) => [f.x0, f.x1, f.color]).sort((a, b) => a[0]! - b[0]!), [[0, 100, 0xeeeeee], [100, 220, 0x4e9a06]]);
+  assert.deepEqual(res.rest, []);
+  fillRect(px, 0, 64, 200, 100, 0x123456);
+  const one = new SolidSplitter().split(px, W, { x0: 10, y0: 70, x1: 190, y1: 160 })!;
+  assert.deepEqual(one, { fills: [{ x0: 10, y0: 70, x1: 190, y1: 160, color: 0x123456 }], rest: [] });
+});
+
+test('alpha is ignored: one RGB colour with mixed alpha bytes is one fill, whatever the colour', () => {
+  for (const rgb of [0x000000, 0xf5f5f0, 0xfce94f, 0x3465a4, 0xffffff]) {
+    const px = new Uint32Array(W * H).fill(0x808080);
+    const r = lcg(rgb);
+    for (let y = 20; y < 120; y++) for (let x = 31; x < 251; x++) px[y * W + x] = ((Math.floor(r() * 4) * 0x55) << 24 | rgb) >>> 0;
+    px[100 * W + 200] = 0xff000000 | (rgb ^ 1); // one pixel off by one bit
+    const res = new SolidSplitter().split(px, W, { x0: 31, y0: 20, x1: 251, y1: 120 })!;
+    const out = rebuild(px, { x0: 31, y0: 20, x1: 251, y1: 120 }, res.fills, res.rest);
+    for (let y = 20; y < 120; y++) for (let x = 31; x < 251; x++) assert.equal(out[y * W + x], px[y * W + x]! & 0xffffff);
+    assert.ok(res.fills.length <= 4 && res.fills.every((f) => f.color === rgb), JSON.stringify(res.fills));
+    const covered = res.fills.reduce((a, f) => a + (f.x1 - f.x0) * (f.y1 - f.y0), 0);
+    assert.ok(covered > 0.9 * 220 * 100, `fills cover ${covered} pixels`);
+  }
+});
+
+test('noise, text and small boxes are left whole', () => {
+  const px = picture(3);
+  const sp = new SolidSplitter();
+  const r = lcg(4);
+  for (let i = 0; i < px.length; i++) px[i] = Math.floor(r() * 0xffffff);
+  assert.equal(sp.split(px, W, { x0: 0, y0: 0, x1: W, y1: H }), undefined);
+  fillRect(px, 0, 0, 40, 40, 0x123456);
+  assert.equal(sp.split(px, W, { x0: 0, y0: 0, x1: 40, y1: 40 }), undefined, 'below minArea');
+  assert.equal(sp.split(px, W, { x0: 0, y0: 0, x1: W + 1, y1: 10 }), undefined, 'outside the frame');
+});
+
+test('layerFills keeps the picture when fills of several colours interleave', () => {
+  // Random disjoint exact fills on a grid: whatever is merged, painting in order gives the truth.
+  const r = lcg(77);
+  for (let round = 0; round < 200; round++) {
+    const cell = 8, n = 6;
+    const truth = new Int32Array(n * n).map(() => Math.floor(r() * 3));
+    const fills: SolidPart[] = [];
+    for (let y = 0; y < n; y++) for (let x = 0; x < n; x++) {
+      if (r() < 0.2) { truth[y * n + x] = -1; continue; } // not a fill: sent as an image
+      fills.push({ x0: x * cell, y0: y * cell, x1: x * cell + cell, y1: y * cell + cell, color: truth[y * n + x]! });
+    }
+    const out = new Int32Array(n * n).fill(-1);
+    for (const f of layerFills(fills).fills) {
+      for (let y = f.y0 / cell; y < f.y1 / cell; y++) for (let x = f.x0 / cell; x < f.x1 / cell; x++) out[y * n + x] = f.color;
+    }
+    assert.deepEqual([...out], [...truth], `round ${round}`);
+  }
+});
+
+test('the damage list stays disjoint, covers every damaged pixel and merges neighbours', () => {
+  const r = lcg(11);
+  const bounds = { x0: 0, y0: 0, x1: W, y1: H };
+  for (let round = 0; round < 100; round++) {
+    const d = new Damage(round % 2 ? 8 : 48);
+    const hit = new Uint8Array(W * H);
+    for (let k = 0; k < 30; k++) {
+      const w = 1 + Math.floor(r() * 120), h = 1 + Math.floor(r() * 90);
+      const b = { x0: Math.floor(r() * W) - 20, y0: Math.floor(r() * H) - 20, x1: 0, y1: 0 };
+      b.x1 = b.x0 + w; b.y1 = b.y0 + h;
+      d.add(b, bounds);
+      for (let y = Math.max(0, b.y0); y < Math.min(H, b.y1); y++) for (let x = Math.max(0, b.x0); x < Math.min(W, b.x1); x++) hit[y * W + x] = 1;
+    }
+    const boxes = d.take();
+    assert.ok(boxes.length <= (round % 2 ? 8 : 48));
+    const cover = new Uint8Array(W * H);
+    for (const b of boxes) {
+      for (let y = b.y0; y < b.y1; y++) for (let x = b.x0; x < b.x1; x++) {
+        assert.equal(cover[y * W + x], 0, `pixel ${x},${y} in two boxes`);
+        cover[y * W + x] = 1;
+      }
+    }
+    for (let i = 0; i < hit.length; i++) if (hit[i]) assert.equal(cover[i], 1, `damaged pixel ${i % W},${Math.floor(i / W)} lost`);
+  }
+  const d = new Damage();
+  for (let x = 0; x < 80; x += 8) d.add({ x0: x, y0: 0, x1: x + 8, y1: 16 }, bounds); // a word typed
+  assert.deepEqual(d.take(), [{ x0: 0, y0: 0, x1: 80, y1: 16 }]);
+  d.add({ x0: 0, y0: 0, x1: 100, y1: 100 }, bounds);
+  d.add({ x0: 102, y0: 0, x1: 202, y1: 100 }, bounds); // 2 columns apart: 200 pixels of slack
+  assert.equal(d.count, 1);
+  d.add({ x0: 0, y0: 110, x1: 100, y1: 210 }, bounds); // 10 rows apart: too much of what was not drawn
+  assert.equal(d.count, 2);
+});
