@@ -73,6 +73,20 @@ async function remoteViewerShows(t: { after(fn: () => unknown): void }, s: Await
   return x;
 }
 
+test('remote-viewer shows the demo source pixel-exact under every image compression', async (t) => {
+  if (!needPeers(t, 'remote-viewer', 'Xvfb', 'import')) return;
+  for (const compression of ['auto_glz', 'auto_lz', 'quic', 'glz', 'lz', 'lz4', 'off'] as const) {
+    const cleanups: (() => unknown)[] = [];
+    try {
+      const s = await serve({ after: (fn) => cleanups.push(fn) }, { imageCompression: compression });
+      await remoteViewerShows({ after: (fn) => cleanups.push(fn) }, s, [`spice://127.0.0.1:${s.port}`], `remote-viewer (${compression})`);
+      assert.ok(s.server.stats.codecs.size > 0 || compression === 'off', `${compression}: images were encoded`);
+    } finally {
+      for (const f of cleanups.reverse()) await f();
+    }
+  }
+});
+
 test('remote-viewer over TLS, checking the server against a CA (secure-channels=all), shows the source pixel-exact', async (t) => {
   if (!needPeers(t, 'remote-viewer', 'Xvfb', 'import', 'openssl')) return;
   const pki = await makePki();

@@ -1,7 +1,7 @@
 /**
  * `spice-ts serve --source x11` exporting an Xvfb running real X clients:
  * - spicy-screenshot's picture equals `import -window root` of the exported display under
- *   every image-compression setting;
+ *   every image-compression setting, and so does remote-viewer's;
  * - through remote-viewer (on its own Xvfb, driven by xdotool): typed keys reach an xterm,
  *   clicks land where sent, resizing the window resizes the exported screen (RandR), and
  *   clipboard text crosses both ways.
@@ -68,6 +68,31 @@ test('spicy-screenshot of `serve --source x11` equals import -window root, under
     const d = diffImages(shot, root);
     assert.equal(d.count, 0, `${compression}: ${d.count} pixels differ (max ${d.maxDelta}), first ${JSON.stringify(d.first)}`);
     assert.ok(server.stats.codecs.size > 0, `${compression}: images were encoded`);
+  }
+});
+
+test('remote-viewer shows `serve --source x11` pixel-exact (import -window root), under every image compression', async (t) => {
+  if (!needPeers(t, 'remote-viewer', 'Xvfb', 'xterm', 'xlogo', 'xdotool', 'import')) return;
+  const x = await startXvfb({ size: '1024x768' });
+  t.after(() => x.stop());
+  await stillScene(x);
+  const root = await settledRoot(x);
+  for (const compression of ['auto_glz', 'auto_lz', 'quic', 'glz', 'lz', 'lz4', 'off'] as const) {
+    const { port, server } = await exportDisplay(t, x, { imageCompression: compression });
+    const viewer = await startXvfb({ size: '1280x1024' });
+    try {
+      viewer.run('remote-viewer', [`spice://127.0.0.1:${port}`]);
+      let found: ReturnType<typeof findFrame>;
+      await waitUntil(`remote-viewer (${compression}) to show the exported screen`, async () => {
+        if (server.viewers.size === 0) return false;
+        found = findFrame(await rootImage(viewer), root);
+        return found?.diff === 0;
+      }, { timeoutMs: 20_000, intervalMs: 400 }).catch(() => undefined);
+      assert.ok(found, `${compression}: the exported screen appears in remote-viewer`);
+      assert.equal(found.diff, 0, `${compression}: remote-viewer differs from import -window root in ${found.diff} pixels`);
+    } finally {
+      await viewer.stop();
+    }
   }
 });
 
