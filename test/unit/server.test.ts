@@ -10,6 +10,7 @@ import { createServer } from '../../src/server/server.js';
 import { listen, type Listening } from '../../src/server/listen.js';
 import { createDemoSource } from '../../src/server/sources/demo.js';
 import { nodeTicketCrypto } from '../../src/protocol/crypto/node-ticket.js';
+import type { TicketCrypto } from '../../src/protocol/crypto/ticket.js';
 import { connect } from '../../src/client/node.js';
 import { linkChannel } from '../../src/client/link.js';
 import { connect as openTransport } from '../../src/transports/node.js';
@@ -51,6 +52,40 @@ test('a channel with an unknown connection id is refused (BAD_CONNECTION_ID); wi
   t.after(() => display.channel.close());
   await until(() => server.viewers.get(id)?.display !== undefined);
   await assert.rejects(raw(port, 7 /* smartcard: not served */, id), refusedWith(LinkErr.CHANNEL_NOT_AVAILABLE));
+});
+
+test("spice-html5's tickets that lost a leading zero byte are accepted; with no password any ticket is", async (t) => {
+  const { port } = await start(t, { password: 'pw42', disableTicketing: false });
+  let tries = 0;
+  // Like spice-html5: the ciphertext written as a big integer without leading zeros, padded at the end.
+  const html5Like: TicketCrypto = {
+    ...nodeTicketCrypto,
+    async encryptTicket(spki, password) {
+      for (;;) {
+        tries++;
+        const c = await nodeTicketCrypto.encryptTicket(spki, password);
+        if (c[0] !== 0) continue;
+        const shifted = new Uint8Array(c.length);
+        shifted.set(c.subarray(1), 0);
+        return shifted;
+      }
+    },
+  };
+  const ok = await linkChannel(ChannelType.MAIN, 0, 0, false, {
+    password: 'pw42', crypto: html5Like, open: () => openTransport({ kind: 'tcp', host: '127.0.0.1', port }),
+  });
+  ok.transport.close();
+  assert.ok(tries > 1, 'a ciphertext with a leading zero was made');
+  const wrong = { ...html5Like };
+  await assert.rejects(linkChannel(ChannelType.MAIN, 0, 0, false, {
+    password: 'nope', crypto: wrong, open: () => openTransport({ kind: 'tcp', host: '127.0.0.1', port }),
+  }), refusedWith(LinkErr.PERMISSION_DENIED));
+  const open = await start(t);
+  const garbage: TicketCrypto = { ...nodeTicketCrypto, encryptTicket: async () => new Uint8Array(128).fill(0x5a) };
+  const any = await linkChannel(ChannelType.MAIN, 0, 0, false, {
+    password: '', crypto: garbage, open: () => openTransport({ kind: 'tcp', host: '127.0.0.1', port: open.port }),
+  });
+  any.transport.close();
 });
 
 test('the password can be changed and expired at run time', async (t) => {
