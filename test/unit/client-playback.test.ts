@@ -6,46 +6,15 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SpiceChannel } from '../../src/channel/channel.js';
-import { AudioDataMode, AudioFmt, ChannelType, LinkErr, MouseMode, PlaybackCap } from '../../src/protocol/enums/index.js';
+import type { SpiceChannel } from '../../src/channel/channel.js';
+import { AudioDataMode, AudioFmt, ChannelType, MouseMode, PlaybackCap } from '../../src/protocol/enums/index.js';
 import { ErrorCode, type SpiceError } from '../../src/protocol/errors.js';
 import { nodeTicketCrypto } from '../../src/protocol/crypto/node-ticket.js';
-import type { Transport } from '../../src/transports/transport.js';
 import { SpiceSession } from '../../src/client/session.js';
 import type { PlaybackEvent, PlaybackOptions } from '../../src/client/channels/playback.js';
 import { AudioPlayer, deinterleave } from '../../src/viewer/audio.js';
 import { until } from '../helpers/pair.js';
-
-interface End { type: number; channel: SpiceChannel; caps: number[] }
-
-/** A fake server: main plus the channels in `order`, in connection order. */
-function fakeServer(order: number[]) {
-  const ends: End[] = [];
-  const open = async (): Promise<Transport> => {
-    const type = order[ends.length];
-    if (type === undefined) throw new Error('unexpected connection');
-    let toClient: (b: Uint8Array) => void = () => {};
-    let onClose: () => void = () => {};
-    const end: End = { type, caps: [], channel: undefined as unknown as SpiceChannel };
-    end.channel = new SpiceChannel({
-      role: 'server', channelType: type, channelId: 0, crypto: nodeTicketCrypto,
-      accept: (mess) => { end.caps = mess.channelCaps; return LinkErr.OK; },
-      checkPassword: null, channelCaps: () => [],
-      write: (b) => queueMicrotask(() => toClient(b)),
-    });
-    end.channel.on('closed', () => onClose());
-    end.channel.start();
-    ends.push(end);
-    return {
-      description: `memory:${type}`, secure: false,
-      write: (b) => queueMicrotask(() => end.channel.receive(b)),
-      close: () => queueMicrotask(() => end.channel.close()),
-      onData: (cb) => { toClient = cb; },
-      onClose: (cb) => { onClose = () => cb(); },
-    };
-  };
-  return { open, ends };
-}
+import { fakeServer } from '../helpers/fake-server.js';
 
 const hasCap = (words: number[], bit: number) => (((words[bit >> 5] ?? 0) >>> (bit & 31)) & 1) === 1;
 

@@ -6,45 +6,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SpiceChannel } from '../../src/channel/channel.js';
 import { ChannelType, LinkErr, MouseMode, SurfaceFmt } from '../../src/protocol/enums/index.js';
 import { nodeTicketCrypto } from '../../src/protocol/crypto/node-ticket.js';
-import type { Transport } from '../../src/transports/transport.js';
-import type { AnyMessage } from '../../src/protocol/messages.js';
 import { SpiceSession } from '../../src/client/session.js';
 import { until } from '../helpers/pair.js';
-
-interface ServerEnd { type: number; channel: SpiceChannel; got: AnyMessage[]; connectionId?: number }
-
-/** An `open` that connects each new client connection to a server channel of the next expected type. */
-function fakeServer(order: number[]) {
-  const ends: ServerEnd[] = [];
-  const open = async (): Promise<Transport> => {
-    const type = order[ends.length];
-    if (type === undefined) throw new Error('unexpected connection');
-    let toClient: (b: Uint8Array) => void = () => {};
-    let onClose: () => void = () => {};
-    const end: ServerEnd = { type, got: [], channel: undefined as unknown as SpiceChannel };
-    end.channel = new SpiceChannel({
-      role: 'server', channelType: type, channelId: 0, crypto: nodeTicketCrypto,
-      accept: (mess) => { end.connectionId = mess.connectionId; return LinkErr.OK; },
-      checkPassword: null, channelCaps: () => [],
-      write: (b) => queueMicrotask(() => toClient(b)),
-    });
-    end.channel.on('message', (m) => end.got.push({ name: m.name, body: m.body }));
-    end.channel.on('closed', () => onClose());
-    end.channel.start();
-    ends.push(end);
-    return {
-      description: `memory:${type}`, secure: false,
-      write: (b) => queueMicrotask(() => end.channel.receive(b)),
-      close: () => queueMicrotask(() => end.channel.close()),
-      onData: (cb) => { toClient = cb; },
-      onClose: (cb) => { onClose = () => cb(); },
-    };
-  };
-  return { open, ends };
-}
+import { fakeServer } from '../helpers/fake-server.js';
 
 const surfaceCreate = (id: number) => ({ name: 'surface_create', body: { surface_id: id, width: 4, height: 2, format: SurfaceFmt['32_xRGB'], flags: 1 } });
 
