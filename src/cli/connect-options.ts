@@ -22,10 +22,12 @@ export const CONNECT_HELP = `  --password PW        ticket password (or the SPIC
   --secure-channels L  comma-separated channels that must use TLS, or "all"
   --timeout S          give up after S seconds (default 10)`;
 
-export function seconds(v: unknown, name: string, dflt: number): number {
+export function seconds(v: unknown, name: string, dflt: number, allowZero = false): number {
   if (v === undefined) return Math.round(dflt * 1000);
   const n = parseFloat(String(v));
-  if (!Number.isFinite(n) || n <= 0) throw new SpiceError(ErrorCode.BAD_ARGUMENT, `--${name} needs a positive number of seconds, got '${String(v)}'`);
+  if (!Number.isFinite(n) || n < 0 || (n === 0 && !allowZero)) {
+    throw new SpiceError(ErrorCode.BAD_ARGUMENT, `--${name} needs a ${allowZero ? 'non-negative' : 'positive'} number of seconds, got '${String(v)}'`);
+  }
   return Math.round(n * 1000);
 }
 

@@ -5,7 +5,8 @@
 import { inflateSync } from 'node:zlib';
 import { ErrorCode, SpiceError } from '../protocol/errors.js';
 import { DEFAULT_MAX_PIXELS } from '../codecs/types.js';
-import { corrupt, crc32, paeth, PNG_SIGNATURE, type ImageDecodeOptions, type RgbaImage } from './image-common.js';
+import { corrupt, type ImageDecodeOptions, type RgbaImage } from './image-common.js';
+import { crc32, paeth, PNG_SIGNATURE } from './image-png-common.js';
 
 const ADAM7: readonly (readonly [number, number, number, number])[] = [
   // x0, y0, dx, dy

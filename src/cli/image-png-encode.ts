@@ -4,7 +4,8 @@
  */
 import { constants as zconst, deflateSync } from 'node:zlib';
 import { ErrorCode, SpiceError } from '../protocol/errors.js';
-import { checkImage, crc32, paeth, PNG_SIGNATURE, type RgbaImage } from './image-common.js';
+import { checkImage, type RgbaImage } from './image-common.js';
+import { crc32, paeth, PNG_SIGNATURE } from './image-png-common.js';
 
 /** PNG row filters. 'auto' picks per row by the smallest sum of absolute residuals (libpng's heuristic). */
 export type PngFilter = 'none' | 'sub' | 'up' | 'paeth' | 'auto';

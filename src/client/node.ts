@@ -13,7 +13,6 @@ import { nodeOpener, type TlsOptions } from './node-connect.js';
 import { SpiceSession, type SessionOptions } from './session.js';
 import type { SpiceTarget } from './target.js';
 import { nodeTicketCrypto } from '../protocol/crypto/node-ticket.js';
-import { defaultDecoders } from '../codecs/index.js';
 
 export interface NodeConnectOptions extends Omit<SessionOptions, 'open' | 'hasPlain' | 'hasTls'>, TlsOptions {}
 
@@ -22,7 +21,8 @@ export async function connect(target: string | SpiceTarget, opts: NodeConnectOpt
   const timeoutMs = opts.timeoutMs ?? 10000;
   const opener = nodeOpener(t, { caFile: opts.caFile, hostSubject: opts.hostSubject, insecure: opts.insecure }, timeoutMs);
   return SpiceSession.connect({
-    decoders: (shared) => defaultDecoders({ glzWindowPixels: shared.glzWindowPixels, maxPixels: shared.maxImagePixels }),
+    // Loaded while the main channel links (see SpiceSession's display loading).
+    decoders: async (shared) => (await import('../codecs/index.js')).defaultDecoders({ glzWindowPixels: shared.glzWindowPixels, maxPixels: shared.maxImagePixels }),
     crypto: nodeTicketCrypto,
     password: t.password,
     secureChannels: t.secureChannels,

@@ -15,7 +15,10 @@ import type { ChannelClient, SessionLink } from './channels/base.js';
 import { MainClient } from './channels/main.js';
 import { InputsClient } from './channels/inputs.js';
 import { CursorClient, type CursorEvent } from './channels/cursor.js';
-import { DisplayClient, type DisplayClientOptions, type DisplayShared } from './channels/display.js';
+// The display channel (canvas, codecs: most of the client's code) is loaded
+// on demand, and its loading starts with the session so that compiling it
+// overlaps the server's link replies instead of delaying the first connect.
+import type { DisplayClient, DisplayClientOptions, DisplayShared } from './channels/display.js';
 import { PlaybackClient, type PlaybackEvent, type PlaybackOptions } from './channels/playback.js';
 import type { Rect } from './geometry.js';
 import { AgentClient, type AgentClientOptions, type AgentState, type MonitorConfig } from './agent.js';
@@ -69,13 +72,24 @@ export class SpiceSession extends Emitter<SessionEvents> implements SessionLink 
   private readonly clients = new Set<ChannelClient>();
   private readonly transports: Transport[] = [];
   private readonly waiters: { type: number; id: number; serial: bigint; resolve: () => void }[] = [];
-  private readonly shared: DisplayShared;
+  private display?: Promise<{ Client: typeof DisplayClient; shared: DisplayShared }>;
+  private shared?: DisplayShared;
   private ended = false;
   disconnectError?: SpiceError;
 
   private constructor(readonly opts: SessionOptions) {
     super();
-    this.shared = DisplayClient.createShared(opts);
+  }
+
+  /** Loads the display channel's code and the session's display state (once). */
+  private loadDisplay(): Promise<{ Client: typeof DisplayClient; shared: DisplayShared }> {
+    this.display ??= import('./channels/display.js').then(async ({ DisplayClient: Client }) => {
+      const shared = await Client.createShared(this.opts);
+      if (this.ended) shared.dispose?.();
+      else this.shared = shared;
+      return { Client, shared };
+    });
+    return this.display;
   }
 
   /** Connects: links main, reads the channel list, links the wanted channels. */
@@ -161,7 +175,7 @@ export class SpiceSession extends Emitter<SessionEvents> implements SessionLink 
     for (const c of this.clients) c.close();
     for (const t of this.transports) t.close();
     for (const w of this.waiters.splice(0)) w.resolve();
-    this.shared.dispose?.();
+    this.shared?.dispose?.();
   }
 
   // --- SessionLink -------------------------------------------------------
@@ -196,7 +210,7 @@ export class SpiceSession extends Emitter<SessionEvents> implements SessionLink 
       this.emit('disconnected', { error });
       return;
     }
-    if (client instanceof DisplayClient) this.displays.delete(client.id);
+    if (client.type === ChannelType.DISPLAY) this.displays.delete(client.id);
     if (client === this.inputs) this.inputs = undefined;
     if (client === this.cursor) this.cursor = undefined;
     if (client === this.playback) this.playback = undefined;
@@ -218,6 +232,14 @@ export class SpiceSession extends Emitter<SessionEvents> implements SessionLink 
     });
     timeout.catch(() => {});
     const track = (t: Transport) => this.transports.push(t);
+    const wanted = new Set(this.opts.channels ?? DEFAULT_CHANNELS);
+    // Once main's link message is out, the server makes an RSA key (10-20 ms):
+    // load the ticket crypto and the display code meanwhile. A display
+    // loading failure shows when a display channel links.
+    const whileServerWorks = () => {
+      this.opts.crypto?.prepare?.().catch(() => {});
+      if (wanted.has('display')) this.loadDisplay().catch(() => {});
+    };
     try {
       const made = new Map<SpiceChannel, MainClient>();
       const setup = (ch: SpiceChannel, t: Transport) => {
@@ -236,6 +258,7 @@ export class SpiceSession extends Emitter<SessionEvents> implements SessionLink 
         agent.on('error', (e) => this.emit('error', e));
         m.agent = agent;
         made.set(ch, m);
+        queueMicrotask(whileServerWorks); // runs after linkChannel's start() wrote the link message
       };
       const linked = await Promise.race([
         linkWithFallback(ChannelType.MAIN, 0, 0, {
@@ -252,7 +275,6 @@ export class SpiceSession extends Emitter<SessionEvents> implements SessionLink 
       linked.channel.on('closed', ({ error }) => failed(error ?? new SpiceError(ErrorCode.CLOSED, 'the server closed the main channel during set-up', { channel: 'main' })));
       this.emit('channel-up', { name: 'main', id: 0 });
       const channels = await Promise.race([list, timeout]);
-      const wanted = new Set(this.opts.channels ?? DEFAULT_CHANNELS);
       const todo = channels.filter((c) => wanted.has(channelName(c.type)));
       await Promise.race([Promise.all(todo.map((c) => this.linkOne(c.type, c.id))), timeout]);
     } finally {
@@ -260,21 +282,22 @@ export class SpiceSession extends Emitter<SessionEvents> implements SessionLink 
     }
   }
 
-  private displayCaps(): number[] {
+  private displayCaps(shared: DisplayShared): number[] {
     const caps: number[] = [
       DisplayCap.SIZED_STREAM, DisplayCap.MONITORS_CONFIG, DisplayCap.COMPOSITE, DisplayCap.A8_SURFACE,
       DisplayCap.PREF_COMPRESSION, DisplayCap.MULTI_CODEC, DisplayCap.CODEC_MJPEG,
     ];
-    if (this.shared.decoders.lz4) caps.push(DisplayCap.LZ4_COMPRESSION);
+    if (shared.decoders.lz4) caps.push(DisplayCap.LZ4_COMPRESSION);
     return caps;
   }
 
   private async linkOne(type: number, id: number): Promise<void> {
     const name = channelName(type);
     let client: ChannelClient | undefined;
+    let display: { Client: typeof DisplayClient; shared: DisplayShared } | undefined;
     const setup = (ch: SpiceChannel, t: Transport) => {
-      if (type === ChannelType.DISPLAY) {
-        const d = new DisplayClient(ch, t, this, this.shared, this.opts, (e) => this.onDisplayEvent(d, e));
+      if (display) {
+        const d = new display.Client(ch, t, this, display.shared, this.opts, (e) => this.onDisplayEvent(d, e));
         client = d;
       } else if (type === ChannelType.INPUTS) {
         client = new InputsClient(ch, t, this);
@@ -289,7 +312,9 @@ export class SpiceSession extends Emitter<SessionEvents> implements SessionLink 
       }
     };
     try {
-      const channelCaps = type === ChannelType.DISPLAY ? this.displayCaps()
+      if (type === ChannelType.DISPLAY) display = await this.loadDisplay();
+      if (this.ended) return;
+      const channelCaps = display ? this.displayCaps(display.shared)
         : type === ChannelType.PLAYBACK ? PlaybackClient.caps(this.opts.playback) : [];
       await linkWithFallback(type, id, this.sessionId, {
         ...this.opts, channelCaps, setup, track: (t) => this.transports.push(t),
@@ -302,7 +327,7 @@ export class SpiceSession extends Emitter<SessionEvents> implements SessionLink 
     if (!client || this.ended) return;
     if (client.closed) return;
     this.clients.add(client);
-    if (client instanceof DisplayClient) this.displays.set(id, client);
+    if (client.type === ChannelType.DISPLAY) this.displays.set(id, client as DisplayClient);
     else if (client instanceof InputsClient) this.inputs = client;
     else if (client instanceof CursorClient) this.cursor = client;
     else if (client instanceof PlaybackClient) this.playback = client;

@@ -150,8 +150,12 @@ function readMatch(src: Uint8Array, pos: number, ctrl: number, bias: number): vo
   m.pos = pos;
 }
 
-/** RGB24/RGB32 (3-byte B,G,R literals) or RGB16 (2-byte big-endian x555 literals) into 32-bit pixels, pad byte 0. */
-function rgbPass(src: Uint8Array, pos: number, out: Uint32Array, n: number, rgb16: boolean): number {
+/**
+ * RGB24/RGB32 (3-byte B,G,R literals) or RGB16 (2-byte big-endian x555
+ * literals) into 32-bit pixels whose top byte is `top` (0xff000000 makes them
+ * opaque here rather than in a second pass: matches copy opaque pixels).
+ */
+function rgbPass(src: Uint8Array, pos: number, out: Uint32Array, n: number, rgb16: boolean, top: number): number {
   const end = src.length;
   const bias = rgb16 ? LEN_BIAS_RGB16 : LEN_BIAS_RGB;
   let op = 0;
@@ -164,13 +168,13 @@ function rgbPass(src: Uint8Array, pos: number, out: Uint32Array, n: number, rgb1
       if (rgb16) {
         if (pos + count * 2 > end) corrupt('LZ stream ends inside a literal run');
         for (let i = 0; i < count; i++) {
-          out[op++] = rgb16ToRgb32((src[pos] << 8) | src[pos + 1]);
+          out[op++] = top | rgb16ToRgb32((src[pos] << 8) | src[pos + 1]);
           pos += 2;
         }
       } else {
         if (pos + count * 3 > end) corrupt('LZ stream ends inside a literal run');
         for (let i = 0; i < count; i++) {
-          out[op++] = src[pos] | (src[pos + 1] << 8) | (src[pos + 2] << 16);
+          out[op++] = top | src[pos] | (src[pos + 1] << 8) | (src[pos + 2] << 16);
           pos += 3;
         }
       }
@@ -220,12 +224,31 @@ function bytePass(src: Uint8Array, pos: number, out: Uint8Array, n: number): num
   return pos;
 }
 
-/** Copies `len` words from `ref` to `op` forwards (overlap repeats the pattern, as LZ77 wants). */
+/**
+ * Copies `len` words from `ref` to `op` forwards (overlap repeats the pattern,
+ * as LZ77 wants). Long copies go to native fill/copyWithin: a run of one
+ * pixel is a fill, a shorter repeating pattern is copied in doubling blocks.
+ * That is what makes a mostly-flat screen fast even before the JIT warms up.
+ */
 export function copyMatch32(out: Uint32Array, op: number, ref: number, len: number): void {
-  if (op - ref >= len && len > 8) {
+  if (len <= 8) {
+    for (let i = 0; i < len; i++) out[op + i] = out[ref + i];
+    return;
+  }
+  let dist = op - ref;
+  if (dist === 1) {
+    out.fill(out[ref]!, op, op + len);
+  } else if (dist >= len) {
     out.copyWithin(op, ref, ref + len);
   } else {
-    for (let i = 0; i < len; i++) out[op + i] = out[ref + i];
+    // The pattern out[ref..op) repeats: each block copied doubles what can be copied next.
+    const end = op + len;
+    while (op < end) {
+      const n = Math.min(dist, end - op);
+      out.copyWithin(op, ref, ref + n);
+      op += n;
+      dist += n;
+    }
   }
 }
 
@@ -265,13 +288,12 @@ export function decodeLz(data: Uint8Array, opts?: LzDecodeOptions): LzDecodedIma
     case LzImageType.RGB32:
     case LzImageType.RGB16:
       pixels = new Uint32Array(n);
-      pos = rgbPass(data, pos, pixels, n, type === LzImageType.RGB16);
-      for (let i = 0; i < n; i++) pixels[i] |= 0xff000000;
+      pos = rgbPass(data, pos, pixels, n, type === LzImageType.RGB16, 0xff000000);
       format = 'xrgb';
       break;
     case LzImageType.RGBA: {
       pixels = new Uint32Array(n);
-      pos = rgbPass(data, pos, pixels, n, false);
+      pos = rgbPass(data, pos, pixels, n, false, 0);
       const alpha = new Uint8Array(n);
       pos = bytePass(data, pos, alpha, n);
       for (let i = 0; i < n; i++) pixels[i] = (pixels[i] & 0xffffff) | (alpha[i] << 24);

@@ -5,7 +5,7 @@
  */
 import net from 'node:net';
 import type tls from 'node:tls';
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { ErrorCode, SpiceError } from '../protocol/errors.js';
 import type { Transport } from './transport.js';
 
@@ -195,7 +195,7 @@ export async function connect(ep: Endpoint, opts: ConnectOptions = {}): Promise<
     let ca: string | undefined = ep.caPem;
     if (ep.caFile) {
       try {
-        ca = await readFile(ep.caFile, 'utf8');
+        ca = readFileSync(ep.caFile, 'utf8'); // a few kilobytes, once per TLS connection
       } catch (e) {
         throw new SpiceError(ErrorCode.TLS, `cannot read the CA file ${ep.caFile}: ${(e as Error).message}`, { cause: e });
       }

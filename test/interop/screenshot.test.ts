@@ -88,6 +88,29 @@ test('screenshot of QEMU equals its screendump, under every image-compression', 
   }
 });
 
+test('screenshot --settle 0 (the picture at MARK, like spicy-screenshot) to PPM equals QEMU\'s screendump; a negative settle is refused', async (t) => {
+  if (!needPeers(t, 'qemu-system-x86_64')) return;
+  const q = await startQemu({});
+  const dir = makeTempDir('shot-settle');
+  try {
+    await qemuScreendump(q, dir);
+    let verdict = '';
+    for (let attempt = 0; attempt < 4 && verdict !== 'same'; attempt++) {
+      const before = await dumpOnce(q, dir);
+      const ours = await screenshot(`spice://127.0.0.1:${q.port}`, join(dir, 'ours.ppm'), '--settle', '0');
+      const after = await dumpOnce(q, dir);
+      verdict = sameImage(ours, before) || sameImage(ours, after) ? 'same' : describeDiff(ours, after);
+    }
+    assert.equal(verdict, 'same', verdict);
+    const bad = await spiceTs('screenshot', `spice://127.0.0.1:${q.port}`, '-o', join(dir, 'x.ppm'), '--settle', '-1');
+    assert.equal(bad.code, 2, bad.stderr);
+    assert.match(bad.stderr, /--settle needs a non-negative number of seconds/);
+  } finally {
+    await q.stop();
+    removeTempDir(dir);
+  }
+});
+
 const XSPICE_SETTINGS: { name: string; options: Record<string, string> }[] = [
   ...QEMU_COMPRESSIONS.map((c) => ({ name: c, options: { SpiceImageCompression: c } })),
   { name: 'zlib-glz always', options: { SpiceImageCompression: 'auto_glz', SpiceZlibGlzWanCompression: 'always' } },

@@ -9,7 +9,8 @@ import { ErrorCode, SpiceError } from '../../protocol/errors.js';
 import { parseArgs } from '../args.js';
 import { CONNECT_HELP, CONNECT_SPEC, connectOptions, seconds } from '../connect-options.js';
 import { Exit } from '../exit-codes.js';
-import { writeImageFile, type RgbaImage } from '../image-files.js';
+import { writeImageFile } from '../image-write.js';
+import type { RgbaImage } from '../image-common.js';
 
 export const screenshotHelp = `usage: spice-ts screenshot <spice://host:port | host:port | file.vv> -o FILE [options]
 
@@ -20,7 +21,8 @@ options:
   -o, --output FILE    where to write (PNG or PPM, by extension)
   --monitor N          only monitor N (0-based), as the server lays monitors out
   --settle S           quiet period after the last drawing, seconds (default 0.05);
-                       a screen that never stops changing is taken after 1 s
+                       a screen that never stops changing is taken after 1 s;
+                       0 takes the first complete picture (at MARK), like spicy-screenshot
 ${CONNECT_HELP}
 `;
 
@@ -39,7 +41,7 @@ export async function screenshotCommand(argv: string[], out: (s: string) => void
   if (monitor !== undefined && !(Number.isInteger(monitor) && monitor >= 0)) {
     throw new SpiceError(ErrorCode.BAD_ARGUMENT, `--monitor needs a monitor number (0, 1, ...), got '${String(p.options.monitor)}'`);
   }
-  const settleMs = seconds(p.options.settle, 'settle', 0.05);
+  const settleMs = seconds(p.options.settle, 'settle', 0.05, true);
   const output = p.options.output as string;
   if (!/\.(png|ppm|pnm)$/i.test(output)) {
     throw new SpiceError(ErrorCode.BAD_ARGUMENT, `cannot tell the image format of '${output}': use a .png, .ppm or .pnm name`);
@@ -105,6 +107,11 @@ export async function capture(
     x = head.x; y = head.y;
     w = Math.min(head.width, surface.width - x);
     h = Math.min(head.height, surface.height - y);
+  }
+  if (w === surface.width && x === 0 && y === 0) {
+    // The whole width: the rows are contiguous already. The file is encoded from them at once
+    // (synchronously), so at worst a draw arriving meanwhile makes the picture newer.
+    return { width: w, height: h, pixels: surface.pixels.subarray(y * w, (y + h) * w) };
   }
   const pixels = new Uint32Array(w * h);
   for (let row = 0; row < h; row++) {

@@ -23,8 +23,12 @@ type Msg<N extends ServerMessage<'display'>['name']> = Extract<ServerMessage<'di
 type StreamCreate = Msg<'stream_create'>;
 
 export interface DisplayClientOptions {
-  /** Image decoders (Node default: every codec of spice-ts). */
-  decoders?: ImageDecoders | ((shared: { glzWindowPixels: number; maxImagePixels?: number }) => ImageDecoders);
+  /**
+   * Image decoders (Node default: every codec of spice-ts), or a function
+   * making them once per session (it may load them: a promise is awaited
+   * before the first display channel links).
+   */
+  decoders?: ImageDecoders | ((shared: { glzWindowPixels: number; maxImagePixels?: number }) => ImageDecoders | Promise<ImageDecoders>);
   /** Pixmap cache capacity announced to the server, pixels. */
   pixmapCacheSize?: number;
   /** GLZ window announced to the server, pixels; 0 makes the server use LZ instead of GLZ. */
@@ -74,9 +78,9 @@ export class DisplayClient extends ChannelClient {
   marked = false;
   monitors: { id: number; surfaceId: number; x: number; y: number; width: number; height: number }[] = [];
 
-  static createShared(opts: DisplayClientOptions): DisplayShared {
+  static async createShared(opts: DisplayClientOptions): Promise<DisplayShared> {
     const glzWindowPixels = opts.glzWindowSize ?? DISPLAY_INIT_DEFAULTS.glzWindowSize;
-    const decoders = typeof opts.decoders === 'function' ? opts.decoders({ glzWindowPixels, maxImagePixels: opts.maxImagePixels }) : (opts.decoders ?? {});
+    const decoders = typeof opts.decoders === 'function' ? await opts.decoders({ glzWindowPixels, maxImagePixels: opts.maxImagePixels }) : (opts.decoders ?? {});
     return {
       imageCache: new ImageCache({ maxPixels: opts.pixmapCacheSize ?? DISPLAY_INIT_DEFAULTS.pixmapCacheSize }),
       paletteCache: new PaletteCache(),

@@ -25,6 +25,8 @@ export interface TicketCrypto {
   encryptTicket(spki: Uint8Array, password: string): Promise<Uint8Array>;
   /** A fresh key pair, as a server makes for every link. */
   generateKey(): Promise<TicketKey>;
+  /** Loads what encryptTicket needs, so a caller can do it while waiting on the network. */
+  prepare?(): Promise<void>;
 }
 
 /** password -> UTF-8 bytes + NUL, checked against the SPICE length limit. */
