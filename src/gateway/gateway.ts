@@ -19,6 +19,7 @@ import { ErrorCode, SpiceError, toSpiceError } from '../protocol/errors.js';
 import { nodeTicketCrypto } from '../protocol/crypto/node-ticket.js';
 import type { TicketCrypto } from '../protocol/crypto/ticket.js';
 import type { LinkMess } from '../protocol/link/messages.js';
+import { Admission, type AdmissionOptions } from './admission.js';
 import { LinkRelay } from './link-relay.js';
 import { openUpstream } from './upstream.js';
 import { GatewaySession, formatSessionRecord, type SessionMember, type SessionRecord } from './session.js';
@@ -59,7 +60,7 @@ export interface TokenSource {
   lookup(token: string): GatewayTarget | undefined;
 }
 
-export interface GatewayOptions extends Partial<GatewayLimits> {
+export interface GatewayOptions extends Partial<GatewayLimits>, AdmissionOptions {
   /** One fixed target for every connection (no token needed); or use `tokens`. */
   target?: GatewayTarget;
   tokens?: TokenSource;
@@ -252,6 +253,7 @@ export class Gateway extends Emitter<GatewayEvents> {
   private readonly sessionsByToken = new Map<string, number>();
   private timer?: ReturnType<typeof setInterval>;
   private closed = false;
+  private readonly admission: Admission;
 
   constructor(private readonly opts: GatewayOptions) {
     super();
@@ -268,6 +270,7 @@ export class Gateway extends Emitter<GatewayEvents> {
       limits[k] = v;
     }
     this.limits = limits;
+    this.admission = new Admission(opts);
     this.crypto = opts.crypto ?? nodeTicketCrypto;
     this.caFile = opts.caFile;
     this.insecure = !!opts.insecureUpstream;
@@ -289,21 +292,17 @@ export class Gateway extends Emitter<GatewayEvents> {
 
   /** Hands an HTTP upgrade request (from an http/https server's 'upgrade' event) to the gateway. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    const address = req.socket.remoteAddress ?? '?';
+    const address = this.admission.address(req);
     let token: string | undefined;
     try {
       token = new URL(req.url ?? '/', 'http://gateway').searchParams.get('token') ?? undefined;
     } catch {
       token = undefined;
     }
-    let entry: GatewayTarget | undefined;
-    let refusal: string | undefined;
     const key = this.opts.target ? '' : token ?? '';
-    if (this.closed) refusal = 'the gateway is shutting down';
-    else if (this.opts.target) entry = this.opts.target;
-    else if (!token) refusal = 'this gateway needs a token in the page address (?token=...)';
-    else entry = TOKEN_PATTERN.test(token) ? this.opts.tokens!.lookup(token) : undefined;
-    if (!refusal && !entry) refusal = 'unknown token';
+    const admitted = this.target(req, address, token);
+    const entry = admitted.entry;
+    let refusal = admitted.refusal;
     if (!refusal && count(this.connsByAddress, address) >= this.limits.maxConnectionsPerAddress) {
       refusal = `too many connections from your address (at most ${this.limits.maxConnectionsPerAddress})`;
     }
@@ -321,6 +320,21 @@ export class Gateway extends Emitter<GatewayEvents> {
       bump(this.connsByAddress, address, 1);
       bump(this.connsByToken, key, 1);
     });
+  }
+
+  /** The target a new WebSocket may reach, or why it may not. */
+  private target(req: IncomingMessage, address: string, token: string | undefined): { entry?: GatewayTarget; refusal?: string } {
+    if (this.closed) return { refusal: 'the gateway is shutting down' };
+    const refusal = this.admission.originRefusal(req);
+    if (refusal) return { refusal };
+    if (this.opts.target) return { entry: this.opts.target };
+    if (!token) return { refusal: 'this gateway needs a token in the page address (?token=...)' };
+    const throttled = this.admission.throttled(address);
+    if (throttled) return { refusal: throttled };
+    const entry = TOKEN_PATTERN.test(token) ? this.opts.tokens!.lookup(token) : undefined;
+    if (entry) return { entry };
+    this.admission.unknownToken(address);
+    return { refusal: 'unknown token' };
   }
 
   refusedLog(address: string, token: string | undefined, reason: string): void {
@@ -374,6 +388,7 @@ export class Gateway extends Emitter<GatewayEvents> {
 
   /** Link and idle timeouts. */
   private sweep(): void {
+    this.admission.sweep();
     const now = Date.now();
     for (const c of [...this.channels]) {
       if (!c.linked && now - c.opened > this.limits.linkTimeoutMs) {

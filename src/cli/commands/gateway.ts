@@ -24,6 +24,9 @@ const SPEC = {
   'idle-timeout': { type: 'string' },
   'link-timeout': { type: 'string' },
   'max-message-size': { type: 'string' },
+  'allow-origin': { type: 'string' },
+  'trust-forwarded-for': { type: 'boolean' },
+  'max-unknown-tokens': { type: 'string' },
   quiet: { type: 'boolean', short: 'q' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -51,6 +54,14 @@ token in the page address, http://GATEWAY/?token=TOKEN, never by host name.
   --idle-timeout S         close a session with no traffic for S seconds; 0 never (default 1800)
   --link-timeout S         a channel must link within S seconds (default 20)
   --max-message-size B     largest WebSocket message from a browser, bytes (default 1048576)
+  --allow-origin LIST      origins (https://host[:port], comma-separated) whose pages may
+                           connect besides the gateway's own; '*' for any page. By default
+                           only pages the gateway serves (same host) may, so that another
+                           web site cannot drive a console through a gateway you can reach
+  --trust-forwarded-for    behind a reverse proxy: the client address (limits, logs) is the
+                           last address in X-Forwarded-For
+  --max-unknown-tokens N   an address that tries N unknown tokens in a minute is refused
+                           until the minute is over (default 20)
   -q, --quiet              no log lines
 
 Targets: spice://host:port (TCP), spice://host?tls-port=T or spice+tls://host:T (TLS,
@@ -102,7 +113,12 @@ export async function gatewayCommand(argv: string[], out: (s: string) => void): 
   for (const k of Object.keys(limits) as (keyof GatewayLimits)[]) if (limits[k] === undefined) delete limits[k];
   const tokens = tokensPath ? new TokenFile(tokensPath, { log }) : undefined;
   const fixed = target ? gatewayTarget(target, {}, '--target') : undefined;
-  const gw = new Gateway({ ...limits, target: fixed, tokens, caFile, log });
+  const allowedOrigins = typeof o['allow-origin'] === 'string' ? o['allow-origin'].split(',').map((s) => s.trim()).filter(Boolean) : undefined;
+  const gw = new Gateway({
+    ...limits, target: fixed, tokens, caFile, log, allowedOrigins,
+    trustForwardedFor: !!o['trust-forwarded-for'],
+    maxUnknownTokens: num(o['max-unknown-tokens'], 'max-unknown-tokens', 1, 1000000),
+  });
   let l;
   try {
     l = await listenGateway(gw, {
