@@ -9,11 +9,14 @@
  * at 1:1, `?scale=fit` scaled; unless one is chosen, the guest is resized to the window
  * ('resize') once a guest agent is there; `?mouse=server` asks for server mouse mode (relative,
  * Pointer Lock); `?reconnect=off` stays disconnected when the session is lost; `?token=` is
- * passed on to the WebSocket (spice-ts gateway).
+ * passed on to the WebSocket (spice-ts gateway); `?monitor=N` shows only monitor N (0-based:
+ * a display channel, or one head of the screen), and a menu offers the others when the
+ * session has more than one.
  */
 import { SpiceViewer } from './viewer.js';
 import { isScaleMode } from './render.js';
 import { KEY_COMBOS } from './keyboard.js';
+import type { ViewerMonitor } from './monitors.js';
 
 function element<T extends HTMLElement>(id: string): T {
   const e = document.getElementById(id);
@@ -46,6 +49,7 @@ function start(): void {
   const toggle = element<HTMLButtonElement>('toggle');
   const retry = element<HTMLButtonElement>('retry');
   const mute = element<HTMLButtonElement>('mute');
+  const monitor = element<HTMLSelectElement>('monitor');
   const params = new URLSearchParams(location.search);
   const url = targetUrl(location);
 
@@ -56,8 +60,10 @@ function start(): void {
     scale: chosenScale ?? 'fit',
     mouseMode: params.get('mouse') === 'server' ? 'server' : 'client',
     reconnect: /^(off|false|0|no)$/i.test(params.get('reconnect') ?? '') ? false : {},
+    monitor: monitorNumber(params.get('monitor')),
   });
   scale.value = viewer.scale;
+  monitorMenu(viewer, monitor);
   viewer.on('agent', (a) => {
     if (chosenScale || !a.ready || !a.monitorsConfig || viewer.scale === 'resize') return;
     viewer.setScale('resize');
@@ -124,6 +130,43 @@ function start(): void {
   });
 
   connect(undefined);
+}
+
+/** `?monitor=N`: a monitor number (0, 1, ...), else undefined (the whole screen). */
+export function monitorNumber(v: string | null): number | undefined {
+  return v !== null && /^\d{1,3}$/.test(v) ? Number(v) : undefined;
+}
+
+/** The words for a monitor in the menu: its number (as ?monitor=N takes it) and size. */
+export function monitorLabel(m: ViewerMonitor): string {
+  return m.rect.width > 0 ? `Monitor ${m.id} (${m.rect.width}×${m.rect.height})` : `Monitor ${m.id} (off)`;
+}
+
+/**
+ * The monitor menu, shown when the session has more than one monitor: each one, and "All
+ * monitors" (the whole screen) when heads share one screen. The choice goes into the page's
+ * address (?monitor=N), so reloading keeps it.
+ */
+function monitorMenu(viewer: SpiceViewer, select: HTMLSelectElement): void {
+  const fill = (monitors: readonly ViewerMonitor[], shown: number | undefined) => {
+    select.hidden = monitors.length <= 1;
+    const heads = monitors.some((m, i) => monitors.findIndex((o) => o.display === m.display) !== i);
+    const options = monitors.map((m) => new Option(monitorLabel(m), String(m.id)));
+    if (heads) options.unshift(new Option('All monitors', ''));
+    select.replaceChildren(...options);
+    select.value = shown !== undefined && shown < monitors.length ? String(shown) : heads ? '' : '0';
+  };
+  viewer.on('monitors', ({ monitors, shown }) => fill(monitors, shown));
+  select.addEventListener('change', () => {
+    const n = monitorNumber(select.value);
+    viewer.setMonitor(n);
+    const u = new URL(location.href);
+    if (n === undefined) u.searchParams.delete('monitor');
+    else u.searchParams.set('monitor', String(n));
+    history.replaceState(history.state, '', u);
+    viewer.focus();
+  });
+  fill(viewer.monitors, viewer.monitor);
 }
 
 /**

@@ -6,8 +6,9 @@
  *
  * Attributes: url (connects when set while in the page), password, scale ('fit' | 'none' |
  * 'resize'), mouse-mode ('client' | 'server'), reconnect ('off' to stay disconnected when the
- * session is lost; read when the element enters the page). Events (bubbling, composed): 'spice-status',
- * 'spice-error', 'spice-resize', whose `detail` is the viewer event's value.
+ * session is lost; read when the element enters the page), monitor (0, 1, ...: show only that
+ * monitor; removed: the whole screen). Events (bubbling, composed): 'spice-status',
+ * 'spice-error', 'spice-resize', 'spice-monitors', whose `detail` is the viewer event's value.
  * Methods: connect(), disconnect(), sendCombo(combo); property `viewer`.
  *
  * The class is made inside a function so that importing this module outside a browser
@@ -15,6 +16,11 @@
  */
 import { SpiceViewer } from './viewer.js';
 import { isScaleMode } from './render.js';
+
+/** The monitor attribute's number, or undefined (absent or not a number: the whole screen). */
+function monitorAttribute(v: string | null): number | undefined {
+  return v !== null && /^\d{1,3}$/.test(v.trim()) ? Number(v.trim()) : undefined;
+}
 
 export const ELEMENT_NAME = 'spice-viewer';
 
@@ -31,7 +37,7 @@ export function defineSpiceViewerElement(registry: CustomElementRegistry = custo
   if (existing) return existing;
 
   class Element extends HTMLElement implements SpiceViewerElement {
-    static observedAttributes = ['url', 'password', 'scale', 'mouse-mode'];
+    static observedAttributes = ['url', 'password', 'scale', 'mouse-mode', 'monitor'];
     private viewerNow?: SpiceViewer;
 
     get viewer(): SpiceViewer | undefined {
@@ -52,10 +58,12 @@ export function defineSpiceViewerElement(registry: CustomElementRegistry = custo
           scale: isScaleMode(scale) ? scale : 'fit',
           mouseMode: mouse === 'server' ? 'server' : 'client',
           reconnect: /^(off|false|0|no)$/i.test(this.getAttribute('reconnect') ?? '') ? false : {},
+          monitor: monitorAttribute(this.getAttribute('monitor')),
         });
         v.on('status', (s) => this.fire('spice-status', s));
         v.on('error', (e) => this.fire('spice-error', e));
         v.on('resize', (r) => this.fire('spice-resize', r));
+        v.on('monitors', (m) => this.fire('spice-monitors', m));
         this.viewerNow = v;
       }
       if (this.getAttribute('url')) void this.connect().catch(() => undefined);
@@ -70,6 +78,7 @@ export function defineSpiceViewerElement(registry: CustomElementRegistry = custo
       const v = this.viewerNow;
       if (!v || old === value) return;
       if (name === 'scale' && isScaleMode(value)) v.setScale(value);
+      else if (name === 'monitor') v.setMonitor(monitorAttribute(value));
       else if ((name === 'url' || name === 'password') && this.isConnected && this.getAttribute('url')) {
         void this.connect().catch(() => undefined);
       }

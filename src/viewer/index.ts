@@ -6,7 +6,7 @@
 import { defineSpiceViewerElement } from './element.js';
 
 export { SpiceViewer } from './viewer.js';
-export type { SpiceViewerOptions, ViewerEvents, ConnectOptions, ScaleMode, ViewerStatus, ViewerState, ReconnectOptions } from './viewer.js';
+export type { SpiceViewerOptions, ViewerEvents, ConnectOptions, ScaleMode, ViewerStatus, ViewerState, ReconnectOptions, ViewerMonitor, MonitorRect } from './viewer.js';
 export { isScaleMode, SCALE_MODES } from './render.js';
 export { defineSpiceViewerElement, ELEMENT_NAME } from './element.js';
 export type { SpiceViewerElement } from './element.js';

@@ -29,6 +29,12 @@ after(async () => {
 
 /** The viewer bundled into a temporary folder (built once per test file). */
 export function viewerBundle(): string {
+  // A bundle built beforehand (scripts/bundle-viewer.mjs --outdir DIR), used as it is.
+  const given = process.env.SPICE_TEST_VIEWER_DIR;
+  if (given) {
+    assert.ok(existsSync(join(given, 'app.js')) && existsSync(join(given, 'index.html')), `SPICE_TEST_VIEWER_DIR ${given} has app.js and index.html`);
+    return given;
+  }
   if (!bundleDir) {
     const dir = mkdtempSync(join(tmpdir(), 'spice-ts-viewer-'));
     const r = spawnSync(process.execPath, ['scripts/bundle-viewer.mjs', '--outdir', dir, '--strict', '--quiet'], { encoding: 'utf8' });
