@@ -5,6 +5,7 @@
  *   index.html      the page `spice-ts serve` (and later the gateway) serves
  *   app.js          the page's script (src/viewer/app.ts and everything it imports)
  *   spice-viewer.js the library: SpiceViewer, <spice-viewer>, the WebSocket transport (ESM)
+ *   decode-worker.js the image-decoding worker both of them start (found next to them)
  *   *.map           source maps
  *
  * esbuild reads the TypeScript sources directly (it strips the types; `tsc` checks them
@@ -76,6 +77,7 @@ try {
   const results = await Promise.all([
     esbuild.build({ ...common, entryPoints: { app: join(root, 'src/viewer/app.ts') }, outdir }),
     esbuild.build({ ...common, entryPoints: { 'spice-viewer': join(root, 'src/viewer/index.ts') }, outdir }),
+    esbuild.build({ ...common, entryPoints: { 'decode-worker': join(root, 'src/viewer/decode-worker.ts') }, outdir }),
   ]);
   // npm packages have no business in the browser bundle either (ws is Node-only).
   for (const r of results) {
@@ -91,5 +93,5 @@ try {
 copyFileSync(join(root, 'src/viewer/index.html'), join(outdir, 'index.html'));
 if (!flag('--quiet')) {
   const kb = (f) => `${(statSync(join(outdir, f)).size / 1024).toFixed(1)} KiB`;
-  console.log(`bundle-viewer: ${relative(process.cwd(), outdir) || '.'}: app.js ${kb('app.js')}, spice-viewer.js ${kb('spice-viewer.js')}, index.html ${kb('index.html')}`);
+  console.log(`bundle-viewer: ${relative(process.cwd(), outdir) || '.'}: app.js ${kb('app.js')}, spice-viewer.js ${kb('spice-viewer.js')}, decode-worker.js ${kb('decode-worker.js')}, index.html ${kb('index.html')}`);
 }

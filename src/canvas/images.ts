@@ -27,13 +27,14 @@ export type SpiceImage = Image;
 
 /** The decoders the canvas hands compressed images to (see src/codecs). */
 export interface ImageDecoders {
-  quic?(data: Uint8Array): DecodedImage;
+  // Any decoder may answer later (a promise): the browser viewer decodes in a worker.
+  quic?(data: Uint8Array): DecodedImage | Promise<DecodedImage>;
   /** LZ_RGB and LZ_PLT (with the palette, entries as the canvas expanded them). */
-  lz?(data: Uint8Array, palette?: Uint32Array): DecodedImage;
+  lz?(data: Uint8Array, palette?: Uint32Array): DecodedImage | Promise<DecodedImage>;
   /** GLZ_RGB (the session's dictionary lives in the decoder). */
   glz?(data: Uint8Array): DecodedImage | Promise<DecodedImage>;
   zlibGlz?(glzSize: number, data: Uint8Array): DecodedImage | Promise<DecodedImage>;
-  lz4?(data: Uint8Array, width: number, height: number): DecodedImage;
+  lz4?(data: Uint8Array, width: number, height: number): DecodedImage | Promise<DecodedImage>;
   jpeg?(data: Uint8Array): DecodedImage | Promise<DecodedImage>;
   /** JPEG_ALPHA's alpha stream: writes each pixel's alpha into the top byte of `pixels` (top-down). */
   /** `topDown`: the JPEG_ALPHA's TOP_DOWN flag, which the alpha stream must agree with. */
@@ -128,10 +129,10 @@ function decode(image: SpiceImage, ctx: ImageContext): MaybePromise<CanvasImage>
     }
     case ImageType.QUIC:
       if (!dec.quic) missing(t);
-      return checkDims(fromDecoded(dec.quic(image.quic!.data), name, ctx), image);
+      return then(dec.quic(image.quic!.data), (r) => checkDims(fromDecoded(r, name, ctx), image));
     case ImageType.LZ_RGB:
       if (!dec.lz) missing(t);
-      return checkDims(fromDecoded(dec.lz(image.lz_rgb!.data), name, ctx), image);
+      return then(dec.lz(image.lz_rgb!.data), (r) => checkDims(fromDecoded(r, name, ctx), image));
     case ImageType.LZ_PLT: {
       if (!dec.lz) missing(t);
       const plt = image.lz_plt!;
@@ -144,7 +145,7 @@ function decode(image: SpiceImage, ctx: ImageContext): MaybePromise<CanvasImage>
       } else if (ctx.paletteTarget !== 'xrgb' && ctx.paletteTarget !== 'argb') {
         throw new SpiceError(ErrorCode.UNSUPPORTED, `${name}: LZ_PLT cannot be drawn on a ${ctx.paletteTarget} surface`);
       }
-      return checkDims(fromDecoded(dec.lz(plt.data, pal), name, ctx), image);
+      return then(dec.lz(plt.data, pal), (r) => checkDims(fromDecoded(r, name, ctx), image));
     }
     case ImageType.GLZ_RGB:
       if (!dec.glz) missing(t);
@@ -154,7 +155,7 @@ function decode(image: SpiceImage, ctx: ImageContext): MaybePromise<CanvasImage>
       return then(dec.zlibGlz(image.zlib_glz!.glz_data_size, image.zlib_glz!.data), (r) => checkDims(fromDecoded(r, name, ctx), image));
     case ImageType.LZ4:
       if (!dec.lz4) missing(t);
-      return checkDims(fromDecoded(dec.lz4(image.lz4!.data, d.width, d.height), name, ctx), image);
+      return then(dec.lz4(image.lz4!.data, d.width, d.height), (r) => checkDims(fromDecoded(r, name, ctx), image));
     case ImageType.JPEG:
       if (!dec.jpeg) missing(t);
       return then(dec.jpeg(image.jpeg!.data), (r) => checkDims(fromDecoded(r, name, ctx), image));
