@@ -1,7 +1,8 @@
 #!/bin/bash
 # Install the real SPICE peers the interop tests use (Debian 12 packages):
 # Xspice, QEMU with SPICE, spice-gtk's spicy/spicy-screenshot, remote-viewer,
-# spice-html5 + websockify + chromium, tshark, Xvfb and small X utilities.
+# spice-html5 + websockify + chromium, tshark, Xvfb, small X utilities and the
+# GStreamer encoders spice-server uses for VP8/VP9/H.264 video streams.
 #
 #   scripts/install-peers.sh          (as root, or with sudo available)
 #
@@ -16,6 +17,8 @@ PACKAGES=(
   spice-html5 websockify tshark chromium
   x11-apps x11-xserver-utils x11-utils xdotool xterm imagemagick
   openssl iproute2 libjpeg-turbo-progs xclip xsel
+  # spice-server's GStreamer video encoders (VP8/VP9, H.264) for the viewer's video tests
+  gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly
 )
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -4,7 +4,7 @@
  * surfaces' pixels and input methods. Transport-neutral: the caller supplies
  * `open(tls)` (Node: nodeOpener; browser: a WebSocket opener).
  */
-import { ChannelType, MainCap, DisplayCap, MouseMode, enumName } from '../protocol/enums/index.js';
+import { ChannelType, MainCap, DisplayCap, MouseMode, VideoCodecType, enumName } from '../protocol/enums/index.js';
 import { ErrorCode, SpiceError, toSpiceError } from '../protocol/errors.js';
 import { channelName } from '../protocol/schema/channels.js';
 import type { SpiceChannel } from '../channel/channel.js';
@@ -46,6 +46,15 @@ export interface SessionEvents {
   /** The server finished sending a display's initial picture (DISPLAY_MARK). */
   mark: { display: number };
   monitors: { display: number; heads: { id: number; surfaceId: number; x: number; y: number; width: number; height: number }[] };
+  /**
+   * A video stream was created (with its codec: 'mjpeg', 'vp8', 'h264', ...), was destroyed,
+   * or failed (its codec is not decoded here, a limit, a decoder error): only that stream
+   * ends, the server is told and sends its pictures as images; the display goes on.
+   */
+  stream:
+    | { display: number; kind: 'created'; id: number; codec: string; width: number; height: number }
+    | { display: number; kind: 'destroyed'; id: number; codec: string; frames: number }
+    | { display: number; kind: 'error'; id: number; codec: string; error: SpiceError };
   cursor: CursorEvent;
   /** Sound from the playback channel: start, data (PCM or Opus), stop, volume, mute, latency. */
   playback: PlaybackEvent;
@@ -285,9 +294,17 @@ export class SpiceSession extends Emitter<SessionEvents> implements SessionLink 
   private displayCaps(shared: DisplayShared): number[] {
     const caps: number[] = [
       DisplayCap.SIZED_STREAM, DisplayCap.MONITORS_CONFIG, DisplayCap.COMPOSITE, DisplayCap.A8_SURFACE,
-      DisplayCap.PREF_COMPRESSION, DisplayCap.MULTI_CODEC, DisplayCap.CODEC_MJPEG,
+      // STREAM_REPORT: a stream we cannot show is reported, and the server falls back to images.
+      DisplayCap.STREAM_REPORT, DisplayCap.PREF_COMPRESSION, DisplayCap.MULTI_CODEC,
     ];
     if (shared.decoders.lz4) caps.push(DisplayCap.LZ4_COMPRESSION);
+    const codecCap: Record<number, number> = {
+      [VideoCodecType.MJPEG]: DisplayCap.CODEC_MJPEG, [VideoCodecType.VP8]: DisplayCap.CODEC_VP8,
+      [VideoCodecType.H264]: DisplayCap.CODEC_H264, [VideoCodecType.VP9]: DisplayCap.CODEC_VP9,
+      [VideoCodecType.H265]: DisplayCap.CODEC_H265,
+    };
+    for (const c of shared.videoCodecs) if (codecCap[c] !== undefined) caps.push(codecCap[c]!);
+    if (this.opts.videoCodecs) caps.push(DisplayCap.PREF_VIDEO_CODEC_TYPE);
     return caps;
   }
 
@@ -341,6 +358,9 @@ export class SpiceSession extends Emitter<SessionEvents> implements SessionLink 
       case 'invalidate': this.emit('invalidate', { display: d.id, surfaceId: e.surfaceId, rect: e.rect }); break;
       case 'mark': this.emit('mark', { display: d.id }); break;
       case 'monitors': this.emit('monitors', { display: d.id, heads: e.heads }); break;
+      case 'stream-created': this.emit('stream', { display: d.id, kind: 'created', id: e.id, codec: e.codec, width: e.width, height: e.height }); break;
+      case 'stream-destroyed': this.emit('stream', { display: d.id, kind: 'destroyed', id: e.id, codec: e.codec, frames: e.frames }); break;
+      case 'stream-error': this.emit('stream', { display: d.id, kind: 'error', id: e.id, codec: e.codec, error: e.error }); break;
     }
   }
 }

@@ -142,3 +142,41 @@ export function needPeers(t: TestContext, ...commands: string[]): boolean {
   t.skip(`interop: ${parts.join('; ')}`);
   return false;
 }
+
+/**
+ * GStreamer elements spice-server's video encoders build their pipelines from ("appsrc !
+ * videoconvert ! ENCODER ! appsink"), by the plugin file that holds each and the Debian
+ * package that installs it.
+ */
+const GSTREAMER_ELEMENTS: Record<string, { plugins: string[]; pkg: string }> = {
+  appsrc: { plugins: ['libgstapp.so'], pkg: 'gstreamer1.0-plugins-base' },
+  appsink: { plugins: ['libgstapp.so'], pkg: 'gstreamer1.0-plugins-base' },
+  // GStreamer 1.22 merged videoconvert and videoscale into one plugin.
+  videoconvert: { plugins: ['libgstvideoconvertscale.so', 'libgstvideoconvert.so'], pkg: 'gstreamer1.0-plugins-base' },
+  vp8enc: { plugins: ['libgstvpx.so'], pkg: 'gstreamer1.0-plugins-good' },
+  vp9enc: { plugins: ['libgstvpx.so'], pkg: 'gstreamer1.0-plugins-good' },
+  x264enc: { plugins: ['libgstx264.so'], pkg: 'gstreamer1.0-plugins-ugly' },
+  avenc_mjpeg: { plugins: ['libgstlibav.so'], pkg: 'gstreamer1.0-libav' },
+};
+
+const GSTREAMER_DIRS = ['/usr/lib/x86_64-linux-gnu/gstreamer-1.0', '/usr/lib/aarch64-linux-gnu/gstreamer-1.0', '/usr/lib/gstreamer-1.0', '/usr/lib64/gstreamer-1.0'];
+
+/** What is missing for GStreamer elements `elements` (the Debian packages to install), or undefined. */
+export function gstreamerProblem(...elements: string[]): PeerProblem | undefined {
+  const pkgs = new Set<string>();
+  for (const e of elements) {
+    const spec = GSTREAMER_ELEMENTS[e];
+    if (!spec) throw new Error(`gstreamerProblem: unknown element ${e}`);
+    if (!spec.plugins.some((p) => GSTREAMER_DIRS.some((d) => existsSync(join(d, p))))) pkgs.add(spec.pkg);
+  }
+  return pkgs.size ? { what: `GStreamer ${elements.join(', ')} (${[...pkgs].join(', ')})` } : undefined;
+}
+
+/** needPeers for GStreamer elements: skip (or, under SPICE_INTEROP=required, fail) when one is missing. */
+export function needGstreamer(t: TestContext, ...elements: string[]): boolean {
+  const p = gstreamerProblem(...elements);
+  if (!p) return true;
+  if (interopRequired()) throw new Error(`interop peer unavailable (SPICE_INTEROP=required): ${p.what} not installed`);
+  t.skip(`interop: ${p.what} not installed (apt-get install ${p.what.replace(/^.*\((.*)\)$/, '$1').replace(/,/g, '')})`);
+  return false;
+}

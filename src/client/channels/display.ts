@@ -7,20 +7,17 @@
  * Caches and the GLZ dictionary belong to the session (`DisplayShared`) and
  * are shared by all its display channels, as the server expects.
  */
-import { ImageCompression, VideoCodecType, StreamFlags, enumName } from '../../protocol/enums/index.js';
+import { ImageCompression, DisplayCap } from '../../protocol/enums/index.js';
 import { ErrorCode, SpiceError } from '../../protocol/errors.js';
-import type { ServerMessage } from '../../protocol/schema/channels.js';
 import type { SpiceChannel } from '../../channel/channel.js';
 import type { Transport } from '../../transports/transport.js';
-import type { DecodedImage } from '../../codecs/types.js';
-import { createPureJpegDecoder, MJPEG_FRAME_OPTIONS, type JpegDecoder } from '../../codecs/jpeg.js';
-import { DisplayCanvas, ImageCache, PaletteCache, type Clip, type ImageDecoders, type Surface } from '../../canvas/index.js';
+import type { JpegDecoder } from '../../codecs/jpeg.js';
+import { DisplayCanvas, ImageCache, PaletteCache, type ImageDecoders, type Surface } from '../../canvas/index.js';
 import { displayInitBody, DISPLAY_INIT_DEFAULTS } from '../defaults.js';
 import { ChannelClient, type HandlerTable, type SessionLink } from './base.js';
 import type { Rect } from '../geometry.js';
-
-type Msg<N extends ServerMessage<'display'>['name']> = Extract<ServerMessage<'display'>, { name: N }>['body'];
-type StreamCreate = Msg<'stream_create'>;
+import { combineStreamDecoders, mjpegStreamDecoders, videoCodecByName, type StreamDecoderFactory } from './stream-decoder.js';
+import { StreamTable, type StreamEvent, type StreamStats } from './streams.js';
 
 export interface DisplayClientOptions {
   /**
@@ -39,6 +36,21 @@ export interface DisplayClientOptions {
    * fancy upsampling), so frames are pixel-identical to spice-gtk's.
    */
   streamDecoder?: () => JpegDecoder;
+  /**
+   * Video stream decoders for more codecs (VP8, H.264, ... : the browser's WebCodecs).
+   * The display channel announces the codecs it lists plus MJPEG (which `streamDecoder`
+   * or spice-ts decodes when this factory does not).
+   */
+  streamDecoders?: StreamDecoderFactory;
+  /**
+   * The video codecs to offer, best first ('vp8', 'h264', 'mjpeg', ...): only these are
+   * announced (of those the decoders have), and, when the server accepts a preference
+   * (its PREF_VIDEO_CODEC_TYPE cap), it is asked to use them in this order. Default: every
+   * codec the decoders have, no preference sent (the server's own order).
+   */
+  videoCodecs?: string[];
+  /** Most video streams alive at once per display channel. Default 64. */
+  maxStreams?: number;
   /** Largest surface the server may create (width*height). Default 64 Mi pixels. */
   maxSurfacePixels?: number;
   /** Most live surfaces per display channel. Default 1024. */
@@ -55,6 +67,9 @@ export interface DisplayShared {
   paletteCache: PaletteCache;
   decoders: ImageDecoders;
   glzWindowPixels: number;
+  /** Video stream decoders, and the codecs (VideoCodecType) they decode, in offer order. */
+  streamDecoders: StreamDecoderFactory;
+  videoCodecs: readonly number[];
   dispose?(): void;
 }
 
@@ -63,29 +78,45 @@ export type DisplayEvent =
   | { kind: 'surface-destroyed'; surfaceId: number }
   | { kind: 'invalidate'; surfaceId: number; rect: Rect }
   | { kind: 'mark' }
-  | { kind: 'monitors'; heads: { id: number; surfaceId: number; x: number; y: number; width: number; height: number }[] };
+  | { kind: 'monitors'; heads: { id: number; surfaceId: number; x: number; y: number; width: number; height: number }[] }
+  | StreamEvent;
 
-interface Stream {
-  create: StreamCreate;
-  clip: StreamCreate['clip'];
-  decoder: JpegDecoder;
+/** The codecs a factory lists, narrowed (and ordered) by the caller's `videoCodecs`. */
+async function offeredCodecs(factory: StreamDecoderFactory, wanted: string[] | undefined): Promise<number[]> {
+  const have = [...await factory.codecs()];
+  if (!wanted) return have;
+  const out: number[] = [];
+  for (const name of wanted) {
+    const c = videoCodecByName(name);
+    if (c === undefined) throw new SpiceError(ErrorCode.BAD_ARGUMENT, `unknown video codec '${name}'`);
+    if (have.includes(c) && !out.includes(c)) out.push(c);
+  }
+  return out;
 }
 
 export class DisplayClient extends ChannelClient {
   readonly canvas: DisplayCanvas;
-  private readonly streams = new Map<number, Stream>();
+  /** The video streams (codec counters: `streams.stats()`). */
+  readonly streams: StreamTable;
   primaryId?: number;
   marked = false;
   monitors: { id: number; surfaceId: number; x: number; y: number; width: number; height: number }[] = [];
 
   static async createShared(opts: DisplayClientOptions): Promise<DisplayShared> {
     const glzWindowPixels = opts.glzWindowSize ?? DISPLAY_INIT_DEFAULTS.glzWindowSize;
-    const decoders = typeof opts.decoders === 'function' ? await opts.decoders({ glzWindowPixels, maxImagePixels: opts.maxImagePixels }) : (opts.decoders ?? {});
+    const mjpeg = mjpegStreamDecoders(opts.streamDecoder);
+    const streamDecoders = opts.streamDecoders ? combineStreamDecoders(opts.streamDecoders, mjpeg) : mjpeg;
+    const [decoders, videoCodecs] = await Promise.all([
+      typeof opts.decoders === 'function' ? opts.decoders({ glzWindowPixels, maxImagePixels: opts.maxImagePixels }) : (opts.decoders ?? {}),
+      offeredCodecs(streamDecoders, opts.videoCodecs),
+    ]);
     return {
       imageCache: new ImageCache({ maxPixels: opts.pixmapCacheSize ?? DISPLAY_INIT_DEFAULTS.pixmapCacheSize }),
       paletteCache: new PaletteCache(),
       decoders,
       glzWindowPixels,
+      streamDecoders,
+      videoCodecs,
     };
   }
 
@@ -105,6 +136,15 @@ export class DisplayClient extends ChannelClient {
       maxImagePixels: opts.maxImagePixels,
       onInvalidate: (surfaceId: number, rect: Rect) => this.report({ kind: 'invalidate', surfaceId, rect }),
     });
+    this.streams = new StreamTable({
+      canvas: this.canvas, factory: shared.streamDecoders, codecs: shared.videoCodecs,
+      maxStreams: opts.maxStreams, maxPixels: opts.maxImagePixels,
+      report: (e) => {
+        if (e.kind === 'stream-error') e.error.withContext({ channel: 'display', channelId: this.id });
+        this.report(e);
+      },
+      refuse: (id) => this.refuseStream(id),
+    });
     shared.imageCache.users++;
     channel.once('linked', () => this.announce());
   }
@@ -123,6 +163,34 @@ export class DisplayClient extends ChannelClient {
       if (value === undefined) throw new SpiceError(ErrorCode.BAD_ARGUMENT, `unknown image compression '${pref}'`);
       this.channel.send({ name: 'preferred_compression', body: { image_compression: value } });
     }
+    if (this.opts.videoCodecs && this.shared.videoCodecs.length > 0 && this.serverHas(DisplayCap.PREF_VIDEO_CODEC_TYPE)) {
+      const codecs = [...this.shared.videoCodecs];
+      this.channel.send({ name: 'preferred_video_codec_type', body: { num_of_codecs: codecs.length, codecs } });
+    }
+  }
+
+  private serverHas(cap: number): boolean {
+    return this.channel.linkInfo?.client?.serverChannelCaps.includes(cap) ?? false;
+  }
+
+  /**
+   * Tells the server we cannot show stream `id` (as spice-gtk does: no frames, UINT32_MAX
+   * drops); spice-server then stops encoding it and sends its frames as images.
+   */
+  private refuseStream(id: number): void {
+    if (this.closed || !this.serverHas(DisplayCap.STREAM_REPORT)) return;
+    this.channel.send({
+      name: 'stream_report',
+      body: {
+        stream_id: id, unique_id: 0, start_frame_mm_time: 0, end_frame_mm_time: 0,
+        num_frames: 0, num_drops: 0xffffffff, last_frame_delay: 0, audio_delay: 0,
+      },
+    });
+  }
+
+  /** Counters per video codec ('mjpeg', 'vp8', ...) since the channel linked. */
+  streamStats(): Record<string, StreamStats> {
+    return this.streams.stats();
   }
 
   /** The primary surface (the screen), once the server created it. */
@@ -138,37 +206,28 @@ export class DisplayClient extends ChannelClient {
       this.report({ kind: 'surface', surface: { surfaceId: b.surface_id, width: b.width, height: b.height, format: b.format, primary } });
     },
     surface_destroy: (b) => {
-      for (const [id, s] of this.streams) if (s.create.surface_id === b.surface_id) this.streams.delete(id);
+      this.streams.destroySurface(b.surface_id);
       this.canvas.apply({ name: 'surface_destroy', body: b });
       if (this.primaryId === b.surface_id) this.primaryId = undefined;
       this.report({ kind: 'surface-destroyed', surfaceId: b.surface_id });
     },
     mark: () => { this.marked = true; this.report({ kind: 'mark' }); },
-    reset: (b) => { this.streams.clear(); return this.canvas.apply({ name: 'reset', body: b }); },
+    reset: (b) => { this.streams.destroyAll(); return this.canvas.apply({ name: 'reset', body: b }); },
     monitors_config: (b) => {
       this.monitors = b.heads.map((h) => ({ id: h.monitor_id, surfaceId: h.surface_id, x: h.x, y: h.y, width: h.width, height: h.height }));
       this.report({ kind: 'monitors', heads: this.monitors });
     },
-    stream_create: (b) => {
-      if (b.codec_type !== VideoCodecType.MJPEG) {
-        throw new SpiceError(ErrorCode.UNSUPPORTED, `video codec ${enumName(VideoCodecType, b.codec_type)} is not supported (only MJPEG was offered)`);
-      }
-      const decoder = this.opts.streamDecoder?.() ?? createPureJpegDecoder(MJPEG_FRAME_OPTIONS);
-      this.streams.set(b.id, { create: b, clip: b.clip, decoder });
-    },
-    stream_clip: (b) => {
-      const s = this.streams.get(b.id);
-      if (!s) throw new SpiceError(ErrorCode.INCONSISTENT, `STREAM_CLIP for stream ${b.id}, which does not exist`);
-      s.clip = b.clip;
-    },
-    stream_destroy: (b) => { this.streams.delete(b.id); },
-    stream_destroy_all: () => { this.streams.clear(); },
-    stream_data: (b) => this.frame(b.base.id, b.data),
-    stream_data_sized: (b) => this.frame(b.base.id, b.data, { width: b.width, height: b.height, dest: b.dest }),
+    stream_create: (b) => this.streams.create(b),
+    stream_clip: (b) => this.streams.clip(b.id, b.clip),
+    stream_destroy: (b) => this.streams.destroy(b.id),
+    stream_destroy_all: () => this.streams.destroyAll(),
+    stream_data: (b) => this.streams.frame(b.base.id, b.data, b.base.multi_media_time),
+    stream_data_sized: (b) => this.streams.frame(b.base.id, b.data, b.base.multi_media_time, { width: b.width, height: b.height, dest: b.dest }),
   };
 
   protected override onClose(): void {
     this.shared.imageCache.users--;
+    this.streams.close();
   }
 
   protected handler(name: string) {
@@ -178,21 +237,5 @@ export class DisplayClient extends ChannelClient {
       return ((body: unknown) => this.canvas.apply({ name, body } as never)) as (body: never) => void | Promise<void>;
     }
     return undefined;
-  }
-
-  private frame(id: number, data: Uint8Array, sized?: { width: number; height: number; dest: Rect }): void | Promise<void> {
-    const s = this.streams.get(id);
-    if (!s) throw new SpiceError(ErrorCode.INCONSISTENT, `frame for stream ${id}, which does not exist`);
-    const draw = (img: DecodedImage) => {
-      const c = s.create;
-      this.canvas.drawStreamFrame(
-        c.surface_id, img,
-        sized?.width ?? c.src_width, sized?.height ?? c.src_height,
-        sized?.dest ?? c.dest, s.clip as Clip, (c.flags & StreamFlags.TOP_DOWN) !== 0,
-      );
-    };
-    const r = s.decoder.decode(data);
-    if (r instanceof Promise) return r.then(draw);
-    draw(r);
   }
 }
