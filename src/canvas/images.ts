@@ -39,6 +39,8 @@ export interface ImageDecoders {
   /** JPEG_ALPHA's alpha stream: writes each pixel's alpha into the top byte of `pixels` (top-down). */
   /** `topDown`: the JPEG_ALPHA's TOP_DOWN flag, which the alpha stream must agree with. */
   lzAlphaInto?(data: Uint8Array, pixels: Uint32Array, width: number, height: number, topDown?: boolean): void;
+  /** Releases what the decoders hold (the viewer's decoding worker) when the session ends. */
+  dispose?(): void;
 }
 
 export interface ImageContext {

@@ -125,6 +125,11 @@ export class SpiceSession extends Emitter<SessionEvents> implements SessionLink 
     return this.main.mouseMode === MouseMode.CLIENT ? 'client' : 'server';
   }
 
+  /** The session's image decoders, once the first display channel is set up (the viewer's tell where they run). */
+  get decoders(): DisplayShared['decoders'] | undefined {
+    return this.shared?.decoders;
+  }
+
   /** The primary surface of display `id` (0 by default), once created. */
   primary(display = 0) {
     return this.displays.get(display)?.primarySurface();

@@ -23,7 +23,7 @@ export interface DecoderSetOptions extends DecodeLimits {
   jpeg?: ImageDecoders['jpeg'];
 }
 
-export function defaultDecoders(o: DecoderSetOptions = {}): Required<ImageDecoders> {
+export function defaultDecoders(o: DecoderSetOptions = {}): Required<Omit<ImageDecoders, 'dispose'>> {
   const limits: DecodeLimits = { maxPixels: o.maxPixels };
   const dict = new GlzDictionary({ windowPixels: o.glzWindowPixels, maxWaitMs: o.glzMaxWaitMs, maxPixels: o.maxPixels });
   return {

@@ -35,6 +35,11 @@ export interface SpiceViewerOptions {
   mouseMode?: 'client' | 'server';
   /** Decode JPEG and MJPEG with the browser's decoder (faster; not bit-exact). Default true. */
   browserJpeg?: boolean;
+  /**
+   * Where the image-decoding worker script is (default: decode-worker.js next to the viewer
+   * bundle), or false to decode on the page. When the worker cannot start, the page decodes.
+   */
+  decodeWorker?: string | URL | false;
   /** Time allowed to connect and set the session up, ms. Default 10000. */
   timeoutMs?: number;
   /** Keyboard behaviour (which locks follow the local keyboard). */

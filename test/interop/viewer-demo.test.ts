@@ -117,6 +117,13 @@ for (const compression of ['auto_glz', 'quic', 'lz4'] as const) {
     if (hidpi) assert.equal(look.cssWidth, x.s.frame().width / 2, 'at 1:1 on a 2x screen the canvas takes half as many CSS pixels');
     // The demo's arrow becomes the page's pointer over the canvas (client mouse mode).
     assert.match(look.cursor, /^url\("data:image\/png;base64,[^"]+"\) \d+ \d+, default$/);
+    // The images were decoded in the viewer's worker (decode-worker.js, allowed by the page's CSP).
+    const decoding = await x.page.evaluate(() => {
+      const d = (window as unknown as { spiceViewer: { session?: { decoders?: { where?: string; decodedInWorker?: number } } } }).spiceViewer.session?.decoders;
+      return { where: d?.where, inWorker: d?.decodedInWorker ?? 0 };
+    });
+    assert.equal(decoding.where, 'worker');
+    assert.ok(decoding.inWorker > 0, `images decoded in the worker (${decoding.inWorker})`);
     const complaints = x.log.filter((l) => /Content Security Policy|Refused to|page error|spice-ts:/.test(l));
     assert.deepEqual(complaints, [], 'no CSP refusals, page errors or viewer errors');
   });

@@ -117,6 +117,7 @@ export class DisplayClient extends ChannelClient {
       glzWindowPixels,
       streamDecoders,
       videoCodecs,
+      dispose: () => decoders.dispose?.(),
     };
   }
 
