@@ -11,12 +11,15 @@
  * Pointer Lock); `?reconnect=off` stays disconnected when the session is lost; `?token=` is
  * passed on to the WebSocket (spice-ts gateway); `?monitor=N` shows only monitor N (0-based:
  * a display channel, or one head of the screen), and a menu offers the others when the
- * session has more than one.
+ * session has more than one; `?video=vp8,h264` asks the server for those video codecs first
+ * (those the browser decodes; the server's own order otherwise, MJPEG first for spice-server).
  */
 import { SpiceViewer } from './viewer.js';
 import { isScaleMode } from './render.js';
 import { KEY_COMBOS } from './keyboard.js';
 import type { ViewerMonitor } from './monitors.js';
+import { VideoCodecType } from '../protocol/enums/index.js';
+import { videoCodecByName, videoCodecName } from '../client/channels/stream-decoder.js';
 
 function element<T extends HTMLElement>(id: string): T {
   const e = document.getElementById(id);
@@ -61,6 +64,7 @@ function start(): void {
     mouseMode: params.get('mouse') === 'server' ? 'server' : 'client',
     reconnect: /^(off|false|0|no)$/i.test(params.get('reconnect') ?? '') ? false : {},
     monitor: monitorNumber(params.get('monitor')),
+    session: videoCodecList(params.get('video')),
   });
   scale.value = viewer.scale;
   monitorMenu(viewer, monitor);
@@ -130,6 +134,17 @@ function start(): void {
   });
 
   connect(undefined);
+}
+
+/**
+ * `?video=vp8,h264`: those codecs first, then the others spice-ts knows (so a browser without
+ * them still gets video), as session options; unknown names are ignored; nothing when absent.
+ */
+export function videoCodecList(v: string | null): { videoCodecs?: string[] } {
+  const all = (Object.values(VideoCodecType) as unknown[]).filter((c): c is number => typeof c === 'number').map((c) => videoCodecName(c));
+  const asked = (v ?? '').split(',').map((s) => s.trim().toLowerCase()).filter((s) => videoCodecByName(s) !== undefined);
+  if (!asked.length) return {};
+  return { videoCodecs: [...new Set([...asked, ...all])] };
 }
 
 /** `?monitor=N`: a monitor number (0, 1, ...), else undefined (the whole screen). */

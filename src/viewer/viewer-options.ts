@@ -1,7 +1,7 @@
 /**
  * SpiceViewer's options, events and connect() target (re-exported by viewer.ts).
  */
-import type { SessionOptions } from '../client/session.js';
+import type { SessionEvents, SessionOptions } from '../client/session.js';
 import type { SpiceError } from '../protocol/errors.js';
 import type { AgentState } from '../client/agent.js';
 import type { WebSocketOpener } from './ws-transport.js';
@@ -82,6 +82,11 @@ export interface ViewerEvents {
    * size); `shown`: the chosen monitor, if any.
    */
   monitors: { monitors: readonly ViewerMonitor[]; shown: number | undefined };
+  /**
+   * A video stream started (with its codec), ended, or could not be shown (the server then
+   * sends that area as images: the picture stays right, only the codec was not usable here).
+   */
+  stream: SessionEvents['stream'];
 }
 
 export interface ConnectOptions {

@@ -288,6 +288,7 @@ export class SpiceViewer extends Emitter<ViewerEvents> {
       }),
       s.on('invalidate', (e) => { if (e.display === this.displayId) this.view.invalidate(e.surfaceId, e.rect); }),
       s.on('monitors', () => this.monitorsChanged()),
+      s.on('stream', (e) => this.emit('stream', e)),
       s.on('channel-up', (e) => { if (e.name === 'display') this.monitorsChanged(); }),
       s.on('channel-down', (e) => { if (e.name === 'display') this.monitorsChanged(); }),
       s.on('cursor', (e) => this.cursor.update(e)),
