@@ -28,6 +28,10 @@
  * Environment: SERVER_X11_ROUNDS (default 2), SERVER_X11_SETTINGS (default
  * "auto_glz,quic"), SERVER_X11_PROF=DIR (serve writes a --cpu-prof there),
  * SERVER_X11_STREAMING=filter (Xspice's video streaming, default off),
+ * SERVER_X11_NODE_FLAGS="--trace-deopt ..." (more node flags for serve; its output goes
+ * to the log printed with SERVER_X11_VERBOSE),
+ * SERVER_X11_WARMUP=N (warm-up steps per phase, default 10),
+ * SERVER_X11_TIMES=1 (print the monotonic clock at phase boundaries, for perf),
  * SERVER_X11_PHASES=typing,scroll (a subset), SERVER_X11_ONLY=ours|xspice
  * (one server, e.g. to profile), SERVER_X11_VERBOSE=1 (what each server sent,
  * per phase, and serve's --stats).
@@ -196,6 +200,7 @@ function serveArgs(display: string, port: number, setting: string): { args: stri
     env,
     args: [
       ...(prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : []),
+      ...(process.env.SERVER_X11_NODE_FLAGS?.split(/\s+/).filter(Boolean) ?? []),
       '--input-type=module', '-e',
       'const { main } = await import(process.argv[1]); process.exitCode = await main(process.argv.slice(2));',
       main, 'serve', '--source', 'x11', '--display', display, '--listen', `127.0.0.1:${port}`,
@@ -235,7 +240,8 @@ async function runOnce(kind: Kind, setting: string): Promise<RunResult> {
     if (size.width !== W || size.height !== H) throw new Error(`${kind}: the watcher got a ${size.width}x${size.height} surface`);
     await watcher.quiet(500);
     // Warm-up (not measured): a few steps of each phase, so JIT and caches are in a steady state on both.
-    for (const [name] of PHASES) await work.run(name, 10, false);
+    const warm = Number(process.env.SERVER_X11_WARMUP ?? 10);
+    for (const [name] of PHASES) await work.run(name, warm, false);
     await watcher.quiet(500);
 
     const xPid = x.pid, sPid = serve?.pid;
@@ -251,7 +257,10 @@ async function runOnce(kind: Kind, setting: string): Promise<RunResult> {
     const start = await snap();
     const ticks0 = [cpuTicksMs(xPid), sPid ? cpuTicksMs(sPid) : 0];
     let prev = start;
+    // Monotonic clock (seconds) at each phase boundary, to line up with `perf record -k CLOCK_MONOTONIC`.
+    const mark = (what: string) => { if (process.env.SERVER_X11_TIMES) console.log(`    ${what} at ${(Number(process.hrtime.bigint()) / 1e9).toFixed(3)}`); };
     for (const [name, steps] of PHASES) {
+      mark(`${name} starts`);
       await work.run(name, steps, true);
       // The phase is over when its last marker has arrived and the server has gone quiet.
       const last = work.marker(false);
@@ -262,9 +271,11 @@ async function runOnce(kind: Kind, setting: string): Promise<RunResult> {
       phases.set(name, diff(prev, now));
       prev = now;
     }
+    mark('idle markers start');
     const lost = await work.idleMarkers(IDLE_MARKERS);
     await watcher.quiet(250);
     const end = await snap();
+    mark('end');
     phases.set('idle markers', diff(prev, end));
     const total = diff(start, end);
     // Threads that ended would be missing from the run-time sums: compare with the 10 ms ticks.
@@ -325,7 +336,7 @@ function printRun(r: RunResult): void {
   for (const [name, u] of r.phases) {
     const cpu = r.kind === 'xspice' ? `Xspice ${ms(u.xCpu)} ms` : `serve ${ms(u.serveCpu)} ms + Xvfb ${ms(u.xCpu)} ms`;
     console.log(`    ${name.padEnd(13)} ${kb(u.bytes).padStart(10)}  ${cpu}  (watcher ${ms(u.watcherCpu)} ms, ${ms(u.wallMs)} ms wall)`);
-    if (process.env.SERVER_X11_VERBOSE) console.log(`${' '.repeat(18)}${Object.entries(u.counts).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+    if (process.env.SERVER_X11_VERBOSE) console.log(`${' '.repeat(18)}${u.bytes} bytes: ${Object.entries(u.counts).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   }
   console.log(`    latency under load: median ${pct(r.latLoad, 50).toFixed(1)} ms, p95 ${pct(r.latLoad, 95).toFixed(1)} ms (${r.latLoad.length}); ` +
     `idle: median ${pct(r.latIdle, 50).toFixed(1)} ms, p95 ${pct(r.latIdle, 95).toFixed(1)} ms (${r.latIdle.length})${r.missing ? `; ${r.missing} markers never shown` : ''}`);

@@ -66,6 +66,12 @@ export interface ServerOptions {
   uuid?: Uint8Array;
   /** RSA for tickets; the Node adapter passes node:crypto's. */
   crypto?: TicketCrypto;
+  /**
+   * Run the display pipeline once on a made-up picture when the server starts, so the
+   * encoders are compiled before the first viewer's updates (display/warm-up.ts; once per
+   * process, a few hundred ms of CPU). Default true.
+   */
+  warmUp?: boolean;
   /** Log lines (connections, refusals, errors). Default: none. */
   log?: (line: string) => void;
 }

@@ -5,7 +5,7 @@
  * is captured once per round and shared by every viewer.
  */
 import { SpiceChannel, type LinkedEvent } from '../channel/channel.js';
-import { ChannelType, CommonCap, DisplayCap, InputsCap, LinkErr, MainCap } from '../protocol/enums/index.js';
+import { ChannelType, CommonCap, DisplayCap, InputsCap, LinkErr, MainCap, MouseMode } from '../protocol/enums/index.js';
 import { ErrorCode, SpiceError, toSpiceError } from '../protocol/errors.js';
 import type { LinkMess } from '../protocol/link/messages.js';
 import { channelName } from '../protocol/schema/channels.js';
@@ -17,6 +17,7 @@ import { COMPRESSION_NAMES, type CompressionName } from './display/image-encoder
 import { DisplayStats } from './display/stats.js';
 import type { Box } from './display/damage.js';
 import { Viewer } from './viewer.js';
+import { warmUpDisplay } from './display/warm-up.js';
 
 export interface ServerEvents {
   /** A viewer's main channel linked. */
@@ -50,6 +51,7 @@ export class SpiceServer extends Emitter<ServerEvents> {
   private stopped = false;
   private cursorShape: SourceCursor | null = null;
   private cursorUnique = 1n;
+  private pointerFollowed = false;
   pointerX = 0;
   pointerY = 0;
   /** The clipboard text viewers get when they ask (the source's, or the last viewer's). */
@@ -103,6 +105,7 @@ export class SpiceServer extends Emitter<ServerEvents> {
       };
       this.started = this.source.start(sink).then(() => {
         this.cursorShape = this.source.cursor();
+        if (this.options.warmUp ?? true) warmUpDisplay(this.compression);
       });
     }
     return this.started;
@@ -223,10 +226,12 @@ export class SpiceServer extends Emitter<ServerEvents> {
       this.log(`${transport.description}: viewer ${id} connected (${this.viewers.size} viewing)`);
       viewer.once('closed', ({ reason }) => {
         this.viewers.delete(id);
+        this.mouseModesChanged();
         this.log(`${transport.description}: viewer ${id} left${reason ? `: ${reason.message} [${reason.code}]` : ''}`);
         this.emit('viewer-down', { id, peer: transport.description, reason });
       });
       this.emit('viewer-up', { id, peer: transport.description });
+      this.mouseModesChanged();
       void this.start().then(() => viewer.start(), (e) => viewer.close(toSpiceError(e, ErrorCode.SOURCE)));
       return;
     }
@@ -236,6 +241,15 @@ export class SpiceServer extends Emitter<ServerEvents> {
       return;
     }
     viewer.attach(channel, transport, info.server!);
+  }
+
+  /** A viewer came, left or changed its mouse mode: tell the source whether positions are shown. */
+  mouseModesChanged(): void {
+    let followed = false;
+    for (const v of this.viewers.values()) if (v.mouseMode === MouseMode.SERVER) followed = true;
+    if (followed === this.pointerFollowed) return;
+    this.pointerFollowed = followed;
+    this.source.pointerFollowed?.(followed);
   }
 
   /** True when this viewer's input reaches the source. */

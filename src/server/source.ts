@@ -93,5 +93,11 @@ export interface DisplaySource {
   resizeRequest?(width: number, height: number): void;
   /** A viewer put this text on its clipboard. */
   setClipboard?(text: string): void;
+  /**
+   * Whether some viewer shows the pointer where the source says (server mouse mode): the
+   * source should then report every position change, also those it only learns by asking
+   * (x11: pointer warps, which raise no input event). The server calls it on every change.
+   */
+  pointerFollowed?(followed: boolean): void;
   stop(): Promise<void>;
 }

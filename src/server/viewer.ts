@@ -75,6 +75,7 @@ export class Viewer extends Emitter<{ closed: { reason?: SpiceError } }> {
     if (mode !== MouseMode.SERVER && mode !== MouseMode.CLIENT) return;
     this.mouseMode = mode;
     this.main.sendMouseMode(mode);
+    this.server.mouseModesChanged();
   }
 
   /** The source's clipboard holds new text. */

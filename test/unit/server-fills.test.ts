@@ -8,8 +8,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SolidSplitter, type SolidPart } from '../../src/server/display/solid-split.js';
-import { layerFills } from '../../src/server/display/fill-layers.js';
-import { Damage, type Box } from '../../src/server/display/damage.js';
+import { coverSameColour, layerFills } from '../../src/server/display/fill-layers.js';
+import { Damage, subtractAll, type Box } from '../../src/server/display/damage.js';
 
 function lcg(seed: number): () => number {
   let s = seed >>> 0;
@@ -186,4 +186,89 @@ test('the damage list stays disjoint, covers every damaged pixel and merges neig
   assert.equal(d.count, 1);
   d.add({ x0: 0, y0: 110, x1: 100, y1: 210 }, bounds); // 10 rows apart: too much of what was not drawn
   assert.equal(d.count, 2);
+});
+
+/** The y-x banded rectangles of a union of rectangles (as XFixesFetchRegion returns them). */
+function yxBands(rects: readonly Box[]): Box[] {
+  const ys = [...new Set(rects.flatMap((q) => [q.y0, q.y1]))].sort((p, q) => p - q);
+  const out: Box[] = [];
+  for (let i = 0; i + 1 < ys.length; i++) {
+    const y0 = ys[i]!, y1 = ys[i + 1]!;
+    const spans = rects.filter((q) => q.y0 <= y0 && q.y1 >= y1).map((q) => [q.x0, q.x1] as [number, number]).sort((p, q) => p[0] - q[0]);
+    let cur: [number, number] | undefined;
+    for (const sp of spans) {
+      if (cur && sp[0] <= cur[1]) cur[1] = Math.max(cur[1], sp[1]);
+      else { if (cur) out.push({ x0: cur[0], y0, x1: cur[1], y1 }); cur = [...sp]; }
+    }
+    if (cur) out.push({ x0: cur[0], y0, x1: cur[1], y1 });
+  }
+  return out;
+}
+
+test('one colour drawn as two overlapping rectangles (an L, a cross) goes as two fills, not its bands', () => {
+  for (const [a, b] of [
+    [[40, 20, 200, 60], [120, 20, 80, 160]], // T: a bar and a stem through it
+    [[20, 30, 150, 40], [120, 30, 60, 150]], // L
+    [[10, 80, 260, 40], [100, 10, 50, 200]], // cross
+    [[20, 10, 150, 70], [90, 40, 130, 180]], // overlapping corners: neither bounding box is all red
+    [[90, 10, 150, 70], [20, 40, 130, 180]],
+  ] as const) {
+    const px = new Uint32Array(W * H).fill(0x202830);
+    fillRect(px, a[0], a[1], a[2], a[3], 0xcc0000);
+    fillRect(px, b[0], b[1], b[2], b[3], 0xcc0000);
+    // The union as an X damage region reports it: y-x bands (rows cut at every edge, spans joined).
+    const boxes = [
+      { x0: a[0], y0: a[1], x1: a[0] + a[2], y1: a[1] + a[3] },
+      { x0: b[0], y0: b[1], x1: b[0] + b[2], y1: b[1] + b[3] },
+    ];
+    const bands = yxBands(boxes);
+    const res = new SolidSplitter().plan(px, W, bands);
+    assert.equal(res.fills.length, 2, JSON.stringify(res.fills));
+    assert.deepEqual(res.rest, []);
+    const out = new Int32Array(W * H).fill(-1);
+    for (const f of res.fills) for (let y = f.y0; y < f.y1; y++) for (let x = f.x0; x < f.x1; x++) out[y * W + x] = f.color;
+    for (let i = 0; i < px.length; i++) assert.equal(out[i], bands.some((q) => inBox(q, i % W, Math.floor(i / W))) ? 0xcc0000 : -1);
+  }
+});
+
+test('coverSameColour: the same pixels in the same colours, never more rectangles (random unions)', () => {
+  const r = lcg(31);
+  let fewer = 0;
+  for (let round = 0; round < 300; round++) {
+    const n = 2 + Math.floor(r() * 3);
+    const rects: Box[] = [];
+    for (let k = 0; k < n; k++) {
+      const x0 = Math.floor(r() * 40), y0 = Math.floor(r() * 40);
+      rects.push({ x0, y0, x1: x0 + 1 + Math.floor(r() * 30), y1: y0 + 1 + Math.floor(r() * 30) });
+    }
+    // Disjoint pieces of the union, two colours (even/odd rectangles), as the splitter finds them.
+    const pieces: SolidPart[] = [];
+    const seen: Box[] = [];
+    rects.forEach((q, k) => {
+      for (const p of subtractAll(q, seen)) pieces.push({ ...p, color: k % 2 ? 0x111111 : 0x222222 });
+      seen.push(q);
+    });
+    const paint = (fs: readonly SolidPart[]) => {
+      const out = new Int32Array(80 * 80).fill(-1);
+      for (const f of fs) for (let y = f.y0; y < f.y1; y++) for (let x = f.x0; x < f.x1; x++) out[y * 80 + x] = f.color;
+      return out;
+    };
+    const got = coverSameColour(pieces);
+    assert.ok(got.length <= pieces.length);
+    if (got.length < pieces.length) fewer++;
+    assert.deepEqual([...paint(got)], [...paint(pieces)], `round ${round}`);
+  }
+  assert.ok(fewer > 50, `${fewer} rounds needed fewer rectangles`);
+});
+
+test('a narrow strip of the background colour beside a covering fill is painted by the background, not sent as an image', () => {
+  const px = new Uint32Array(W * H);
+  const r = lcg(8);
+  for (let i = 0; i < px.length; i++) px[i] = Math.floor(r() * 0xffffff);
+  fillRect(px, 60, 40, 200, 160, 0x3465a4); // the background rectangle
+  fillRect(px, 66, 90, 150, 80, 0x75507b); // over it, 6 px from its left edge (too narrow for a run)
+  const box = { x0: 60, y0: 40, x1: 260, y1: 200 };
+  const res = new SolidSplitter().split(px, W, box)!;
+  assert.deepEqual(res.fills.map((f) => [f.x0, f.y0, f.x1, f.y1, f.color]), [[60, 40, 260, 200, 0x3465a4], [66, 90, 216, 170, 0x75507b]]);
+  assert.deepEqual(res.rest, []);
 });

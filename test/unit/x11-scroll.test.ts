@@ -10,9 +10,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  FreshRects, findScroll, newScrollStats, pickBoxes, searchBox, type PixelView, type RowHash, type ScrollOptions, type ScrollResult,
-} from '../../src/server/sources/x11/scroll.js';
+import { findScroll, type PixelView, type RowHash, type ScrollOptions, type ScrollResult } from '../../src/server/sources/x11/scroll.js';
+import { FreshRects, RowHashCache, newScrollStats, pickBoxes, searchBox } from '../../src/server/sources/x11/scroll-box.js';
 import type { SourceRect } from '../../src/server/source.js';
 import { ErrorCode, SpiceError } from '../../src/protocol/errors.js';
 

@@ -8,6 +8,7 @@
 import { ErrorCode, SpiceError } from '../errors.js';
 import { ByteWriter } from './bytes.js';
 import { REST, minSize } from './types.js';
+import { fastWriter } from './fast-path.js';
 import type { AnyType, CaseMatch, Len, StructType, SwitchDef, Infer } from './types.js';
 
 export interface CodecLimits {
@@ -286,6 +287,12 @@ function writeValue(t: AnyType, v: unknown, w: ByteWriter, scope: Scope, queue: 
  */
 export function encodeInto<T extends StructType<unknown>>(t: T, value: Infer<T>, w: ByteWriter): void {
   const base = w.pos;
+  const fast = fastWriter(t);
+  if (fast) {
+    // A hand-written writer for this body (fast-path.ts); when it declines, the schema walk below.
+    try { if (fast(value, w)) return; } catch { /* declined */ }
+    w.pos = base;
+  }
   const queue: Pending[] = [];
   writeValue(t, value, w, {}, queue, t.name);
   for (let i = 0; i < queue.length; i++) {

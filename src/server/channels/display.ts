@@ -33,6 +33,10 @@ import { ErrorCode, toSpiceError } from '../../protocol/errors.js';
 import type { ServerLinkResult } from '../../channel/link-server.js';
 import type { Transport } from '../../transports/transport.js';
 import type { Viewer } from '../viewer.js';
+import { registerDisplayFastPaths } from '../../protocol/wire/display-fast-path.js';
+
+// DRAW_FILL, DRAW_COPY and COPY_BITS bodies written without the schema walk (same bytes).
+registerDisplayFastPaths();
 
 type Op =
   | { kind: 'inval_all' }

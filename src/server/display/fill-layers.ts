@@ -6,9 +6,10 @@
  * drawing program did.
  *
  * Two groups of the same colour merge into their bounding box when every pixel of it
- * lies in one of the candidate rectangles (the candidates are disjoint and each of one
- * colour, so what the box paints wrongly is exactly the other-coloured candidates in
- * it). Those must be painted after it: a candidate already in a merged ("background")
+ * lies in one of the candidate rectangles, or in a hole between them that `holeIs` says
+ * has their colour (a strip too narrow to be a candidate) (the candidates are disjoint
+ * and each of one colour, so what the box paints wrongly is exactly the other-coloured
+ * candidates in it). Those must be painted after it: a candidate already in a merged ("background")
  * group puts that group after this one in the order; a foreground fill (sent after
  * every background) remembers the backgrounds it covers, and when it later joins a
  * background of its own colour, that background goes after them. Merges that would
@@ -18,8 +19,14 @@
  * fill (painted last, by itself) or inside a background of colour c that is sent after
  * every background of another colour covering it. Pixels outside every candidate are
  * never painted by a fill.
+ *
+ * Last, foreground fills of one colour that together are two overlapping drawn
+ * rectangles (an L or a cross: three or more disjoint pieces) are stretched over each
+ * other and the pieces then covered dropped (coverSameColour), so two fills go out, as
+ * the program drew them. Foreground fills are disjoint and painted last, so a fill
+ * stretched over another of its colour paints nothing that changes.
  */
-import type { Box } from './damage.js';
+import { subtractAll, type Box } from './damage.js';
 import type { SolidPart } from './solid-split.js';
 
 /** More candidates than this are sent as found (the pair search is quadratic). */
@@ -41,15 +48,18 @@ interface Group extends SolidPart {
 }
 
 /**
- * `e`: disjoint one-colour candidates. Returns the fills in sending order, and which
+ * `e`: disjoint one-colour candidates. Returns the fills in sending order, which
  * candidates were dropped: left on their own, covering nothing, and not worth a message
- * (`keep` false) — their pixels go as images.
+ * (`keep` false) — their pixels go as images, and the holes a fill paints besides the
+ * candidates (`holeIs` said they have its colour: they need no image).
  */
-export function layerFills(e: readonly SolidPart[], keep: (f: SolidPart) => boolean = () => true): { fills: SolidPart[]; dropped: boolean[] } {
+export function layerFills(e: readonly SolidPart[], keep: (f: SolidPart) => boolean = () => true,
+  holeIs?: (hole: Box, color: number) => boolean): { fills: SolidPart[]; dropped: boolean[]; holes: Box[] } {
   const n = e.length;
+  const holes: Box[] = [];
   const unlayered = () => {
     const dropped = e.map((f) => !keep(f));
-    return { fills: e.filter((_, k) => !dropped[k]), dropped };
+    return { fills: e.filter((_, k) => !dropped[k]), dropped, holes };
   };
   if (n > MAX_LAYERED) return unlayered();
   // The coverage test counts pixels, so it needs disjoint candidates; anything else goes as found.
@@ -89,7 +99,12 @@ export function layerFills(e: readonly SolidPart[], keep: (f: SolidPart) => bool
       if (ov === 0) continue;
       covered += ov;
     }
-    if (covered !== area(u)) return undefined;
+    let gaps: Box[] = [];
+    if (covered !== area(u)) {
+      if (!holeIs) return undefined;
+      gaps = subtractAll(u, e.filter((f) => overlapArea(f, u) > 0));
+      if (!gaps.every((g) => holeIs(g, c))) return undefined;
+    }
     // The groups of colour c inside u join group i.
     const joins: number[] = [];
     for (let g = 0; g < n; g++) {
@@ -132,6 +147,7 @@ export function layerFills(e: readonly SolidPart[], keep: (f: SolidPart) => bool
     const a = groups[i]!;
     a.x0 = u.x0; a.y0 = u.y0; a.x1 = u.x1; a.y1 = u.y1;
     a.bg = true;
+    for (const g of gaps) holes.push(g);
     return m;
   }
 
@@ -172,13 +188,74 @@ export function layerFills(e: readonly SolidPart[], keep: (f: SolidPart) => bool
     if (!progress) throw new Error('layerFills: no order for the merged fills'); // tryMerge keeps the order acyclic
   }
   const dropped = new Array<boolean>(n).fill(false);
+  const fore: SolidPart[] = [];
   for (let k = 0; k < n; k++) {
     const g = groups[k]!;
     if (g.dead || g.bg) continue;
     let pinned = false;
     for (let h = 0; h < n && !pinned; h++) if (covers[k * n + h]) pinned = true;
     if (!pinned && !keep(e[k]!)) { dropped[k] = true; continue; }
-    fills.push({ x0: g.x0, y0: g.y0, x1: g.x1, y1: g.y1, color: g.color });
+    fore.push({ x0: g.x0, y0: g.y0, x1: g.x1, y1: g.y1, color: g.color });
   }
-  return { fills, dropped };
+  for (const f of coverSameColour(fore, holeIs, holes)) fills.push(f);
+  return { fills, dropped, holes };
+}
+
+/** Pixels a search for holes may look at per call (holeIs reads them). */
+const HOLE_BUDGET = 1 << 20;
+
+/**
+ * Disjoint one-colour rectangles painted by themselves (in any order): those of a colour
+ * are stretched over the others of that colour (and over holes `holeIs` says have the
+ * colour, which go into `holes`) as far as these cover the way, then the ones the others
+ * cover are left out. Same pixels painted the same, fewer rectangles.
+ */
+export function coverSameColour(fills: readonly SolidPart[], holeIs?: (hole: Box, color: number) => boolean, holes: Box[] = []): SolidPart[] {
+  const out = fills.map((f) => ({ ...f }));
+  if (out.length < 2) return out;
+  let budget = HOLE_BUDGET;
+  const covered = (b: Box, by: readonly Box[], c: number): boolean => {
+    if (b.x0 >= b.x1 || b.y0 >= b.y1) return true;
+    const left = subtractAll(b, by);
+    if (left.length === 0) return true;
+    if (!holeIs) return false;
+    for (const h of left) {
+      budget -= area(h);
+      if (budget < 0 || !holeIs(h, c)) return false;
+    }
+    for (const h of left) holes.push(h);
+    return true;
+  };
+  const gone = new Array<boolean>(out.length).fill(false);
+  for (let i = 0; i < out.length; i++) {
+    const a = out[i]!;
+    const same = out.filter((b, j) => j !== i && b.color === a.color);
+    if (same.length < (holeIs ? 1 : 2)) continue;
+    // Each side moves to the farthest edge of another rectangle it can reach over covered pixels.
+    const ys = same.flatMap((b) => [b.y0, b.y1]), xs = same.flatMap((b) => [b.x0, b.x1]);
+    const c = a.color;
+    for (const y of ys.filter((v) => v < a.y0).sort((p, q) => q - p)) {
+      if (!covered({ x0: a.x0, y0: y, x1: a.x1, y1: a.y0 }, same, c)) break;
+      a.y0 = y;
+    }
+    for (const y of ys.filter((v) => v > a.y1).sort((p, q) => p - q)) {
+      if (!covered({ x0: a.x0, y0: a.y1, x1: a.x1, y1: y }, same, c)) break;
+      a.y1 = y;
+    }
+    for (const x of xs.filter((v) => v < a.x0).sort((p, q) => q - p)) {
+      if (!covered({ x0: x, y0: a.y0, x1: a.x0, y1: a.y1 }, same, c)) break;
+      a.x0 = x;
+    }
+    for (const x of xs.filter((v) => v > a.x1).sort((p, q) => p - q)) {
+      if (!covered({ x0: a.x1, y0: a.y0, x1: x, y1: a.y1 }, same, c)) break;
+      a.x1 = x;
+    }
+  }
+  // Smallest first: a piece the others of its colour cover is not needed.
+  const order = out.map((_, k) => k).sort((p, q) => area(out[p]!) - area(out[q]!));
+  for (const k of order) {
+    const others = out.filter((b, j) => j !== k && !gone[j] && b.color === out[k]!.color);
+    if (others.length && subtractAll(out[k]!, others).length === 0) gone[k] = true;
+  }
+  return out.filter((_, k) => !gone[k]);
 }

@@ -45,7 +45,11 @@ export function compressionFromWire(v: number): CompressionName | undefined {
   return FROM_WIRE[v];
 }
 
-export const MIN_COMPRESS_PIXELS = 64;
+/**
+ * Raw below this: a raw pixel is 4 bytes, an LZ stream has a 28-byte header and at most
+ * about 3 bytes a pixel after it, so from 32 pixels on LZ is no bigger and mostly smaller.
+ */
+export const MIN_COMPRESS_PIXELS = 32;
 
 /** What the viewer can decode. */
 export interface ViewerImageCaps {

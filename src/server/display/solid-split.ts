@@ -124,9 +124,13 @@ export class SolidSplitter {
       searched.push(box);
     }
     if (cands.length === 0) return { fills: [], rest };
-    const { fills, dropped } = layerFills(cands, (f) => area(f) >= this.minArea && f.x1 - f.x0 >= this.minSide && f.y1 - f.y0 >= this.minSide);
+    // Strips of a box too narrow to be candidates may still be of a fill's colour: it paints them too.
+    const holeIs = (b: Box, c: number) => searched.some((s) => b.x0 >= s.x0 && b.y0 >= s.y0 && b.x1 <= s.x1 && b.y1 <= s.y1) && solidColor(pixels, stride, b) === c;
+    const { fills, dropped, holes } = layerFills(cands, (f) => area(f) >= this.minArea && f.x1 - f.x0 >= this.minSide && f.y1 - f.y0 >= this.minSide, holeIs);
     const kept: Box[][] = searched.map(() => []);
     for (let k = 0; k < cands.length; k++) if (!dropped[k]) kept[owner[k]!]!.push(cands[k]!);
+    // What the fills paint of the holes needs no image either.
+    for (const h of holes) for (let i = 0; i < searched.length; i++) if (overlaps(h, searched[i]!)) kept[i]!.push(h);
     for (let i = 0; i < searched.length; i++) {
       if (kept[i]!.length === 0) rest.push(searched[i]!);
       else for (const r of mergeRest(subtractAll(searched[i]!, kept[i]!))) rest.push(r);
@@ -259,6 +263,7 @@ export class SolidSplitter {
 }
 
 const area = (b: Box) => (b.x1 - b.x0) * (b.y1 - b.y0);
+const overlaps = (a: Box, b: Box) => a.x0 < b.x1 && b.x0 < a.x1 && a.y0 < b.y1 && b.y0 < a.y1;
 
 /** The box's RGB colour when it has one, else -1. */
 function solidColor(p: Int32Array, stride: number, b: Box): number {

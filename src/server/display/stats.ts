@@ -29,6 +29,13 @@ export interface CacheCount {
   hashMs: number;
 }
 
+/**
+ * Millisecond sums start as -0, a double: a field that starts as a small integer and later
+ * holds a fraction changes its object's hidden class, which throws away code V8 had
+ * optimized for it (a deoptimization and a recompile in the middle of a session).
+ */
+const MS0 = -0;
+
 export class DisplayStats {
   readonly codecs = new Map<string, CodecCount>();
   copyBits = 0;
@@ -37,11 +44,11 @@ export class DisplayStats {
   wireBytes = 0;
   messages = 0;
   /** Milliseconds the display channels spent sending damage (planning, encoding, messages). */
-  sendMs = 0;
+  sendMs = MS0;
   /** Of which: looking for solid parts, and turning messages into bytes. */
-  planMs = 0;
-  messageMs = 0;
-  readonly cache: CacheCount = { hits: 0, hitPixels: 0, bytesSaved: 0, stored: 0, evicted: 0, replaced: 0, hashMs: 0 };
+  planMs = MS0;
+  messageMs = MS0;
+  readonly cache: CacheCount = { hits: 0, hitPixels: 0, bytesSaved: 0, stored: 0, evicted: 0, replaced: 0, hashMs: MS0 };
 
   cacheHit(pixels: number, bytesSaved: number): void {
     this.cache.hits++;
@@ -51,7 +58,7 @@ export class DisplayStats {
 
   count(codec: string, pixels: number, bytes: number, ms: number): void {
     let c = this.codecs.get(codec);
-    if (!c) this.codecs.set(codec, c = { images: 0, pixels: 0, bytes: 0, ms: 0 });
+    if (!c) this.codecs.set(codec, c = { images: 0, pixels: 0, bytes: 0, ms: MS0 });
     c.images++;
     c.pixels += pixels;
     c.bytes += bytes;

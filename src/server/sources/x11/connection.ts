@@ -4,6 +4,11 @@
  * sequence numbers, replies matched to requests, errors routed to the
  * request that caused them, events to one callback. Requests are pipelined:
  * everything sent in one tick goes out in one write.
+ *
+ * Reads go into our own buffer (net's `onread`), not through a readable stream:
+ * GetImage replies of megabytes arrive in a few large reads, with no per-chunk
+ * stream bookkeeping and no fresh allocation while the framer keeps nothing of
+ * the last read.
  */
 import { createConnection, type Socket } from 'node:net';
 import { readFileSync } from 'node:fs';
@@ -11,7 +16,7 @@ import { homedir, hostname } from 'node:os';
 import { join } from 'node:path';
 import { ErrorCode, SpiceError, toSpiceError } from '../../../protocol/errors.js';
 import { findCookie, parseDisplay, parseXauthority, type DisplayAddress } from './auth.js';
-import { X11Framer } from './framer.js';
+import { X11Framer, type ReplySink } from './framer.js';
 import {
   describeXError, encodeGetInputFocus, encodeQueryExtension, encodeSetupRequest, parseError, parseQueryExtension,
   parseSetupReply, type ExtensionInfo, type Screen, type SetupInfo, type XError,
@@ -46,7 +51,41 @@ interface Pending {
   seq: number;
   what: string;
   resolve(b: Uint8Array): void;
+  /** Takes a large reply as the received chunks (requestParts). */
+  resolveParts?(parts: Uint8Array[]): void;
+  /** Where a large reply may go as it arrives (requestParts with `open`). */
+  open?: (size: number) => ReplySink | undefined;
   reject(e: Error): void;
+}
+
+/** Replies from this size on may come in parts (see X11Framer). */
+const PARTS_OVER = 1 << 16;
+/** Bytes asked for per read. */
+const READ_BYTES = 1 << 18;
+
+/**
+ * The read buffer: reused while the framer keeps nothing of it, else replaced (the kept
+ * bytes stay valid). `onChunk` gets each read; it changes once the setup is done.
+ */
+class Reader {
+  private buf = Buffer.allocUnsafeSlow(READ_BYTES);
+  private busy = false;
+  onChunk: (chunk: Uint8Array) => void = () => {};
+
+  constructor(private readonly framer: X11Framer) {}
+
+  readonly options = {
+    buffer: (): Uint8Array => {
+      if (this.busy) { this.buf = Buffer.allocUnsafeSlow(READ_BYTES); this.busy = false; }
+      return this.buf;
+    },
+    callback: (n: number, b: Uint8Array): boolean => {
+      // A plain Uint8Array: Buffer's slice() makes views, and the framer's copies must be copies.
+      this.onChunk(new Uint8Array(b.buffer, b.byteOffset, n));
+      if (this.framer.holds(b.buffer)) this.busy = true;
+      return true;
+    },
+  };
 }
 
 /** An event; `sequence` is the full number of the last request the server had processed when it sent it. */
@@ -76,22 +115,28 @@ export class X11Connection {
   static async connect(display: string, opts: X11ConnectOptions = {}): Promise<X11Connection> {
     const addr = parseDisplay(display);
     const cookie = opts.cookie ?? lookupCookie(addr, opts.xauthority);
-    const framer = new X11Framer({ maxMessageBytes: opts.maxMessageBytes });
-    const socket = addr.socketPath !== undefined ? createConnection({ path: addr.socketPath }) : createConnection({ host: addr.host!, port: addr.port! });
+    let conn: X11Connection | undefined;
+    const framer = new X11Framer({
+      maxMessageBytes: opts.maxMessageBytes, partsOver: PARTS_OVER, copySmall: true,
+      streamTo: (sequence, size) => conn?.streamTo(sequence, size),
+    });
+    const reader = new Reader(framer);
+    const socket = addr.socketPath !== undefined
+      ? createConnection({ path: addr.socketPath, onread: reader.options })
+      : createConnection({ host: addr.host!, port: addr.port!, onread: reader.options });
     const where = addr.socketPath ?? `${addr.host}:${addr.port}`;
     const setupBytes = await new Promise<Uint8Array>((resolve, reject) => {
       const fail = (e: SpiceError) => { cleanup(); socket.destroy(); reject(e); };
       const timer = setTimeout(() => fail(new SpiceError(ErrorCode.TIMEOUT, `X display ${display}: no setup reply within ${opts.timeoutMs ?? 10_000} ms`)), opts.timeoutMs ?? 10_000);
-      const onData = (d: Buffer) => {
+      reader.onChunk = (d) => {
         try {
-          const msgs = framer.push(new Uint8Array(d.buffer, d.byteOffset, d.byteLength));
+          const msgs = framer.push(d);
           if (msgs.length) { cleanup(); socket.pause(); resolve(msgs[0]!.bytes); }
         } catch (e) { fail(toSpiceError(e, ErrorCode.INCONSISTENT)); }
       };
       const onError = (e: Error) => fail(new SpiceError(ErrorCode.CONNECT, `cannot connect to X display ${display} (${where}): ${e.message}`, { cause: e }));
       const onClose = () => fail(new SpiceError(ErrorCode.CLOSED, `X display ${display} closed the connection during setup`));
-      const cleanup = () => { clearTimeout(timer); socket.off('data', onData); socket.off('error', onError); socket.off('close', onClose); };
-      socket.on('data', onData);
+      const cleanup = () => { clearTimeout(timer); reader.onChunk = () => {}; socket.off('error', onError); socket.off('close', onClose); };
       socket.once('error', onError);
       socket.once('close', onClose);
       socket.once('connect', () => socket.write(cookie ? encodeSetupRequest('MIT-MAGIC-COOKIE-1', cookie) : encodeSetupRequest()));
@@ -108,21 +153,21 @@ export class X11Connection {
       socket.destroy();
       throw new SpiceError(ErrorCode.BAD_ARGUMENT, `X display ${display} has ${setup.screens.length} screen(s), no screen ${addr.screen}`);
     }
-    const c = new X11Connection(socket, framer, setup, screen, addr);
-    c.attach();
+    const c = conn = new X11Connection(socket, framer, setup, screen, addr);
+    c.attach(reader);
     return c;
   }
 
-  private attach(): void {
+  private attach(reader: Reader): void {
     this.socket.setNoDelay?.(true);
-    this.socket.on('data', (d: Buffer) => {
+    reader.onChunk = (d) => {
       if (this.closed) return;
       try {
-        for (const m of this.framer.push(new Uint8Array(d.buffer, d.byteOffset, d.byteLength))) {
+        for (const m of this.framer.push(d)) {
           if (this.closed) return;
           if (m.kind === 'setup') continue; // cannot happen after setup
           const full = this.fullSeq(m.sequence);
-          if (m.kind === 'reply') this.onReply(m.sequence, m.bytes);
+          if (m.kind === 'reply') this.onReply(m.sequence, m.bytes, m.parts);
           else if (m.kind === 'error') this.onXError(full, parseError(m.bytes));
           else this.onEvent({ code: m.code, sent: (m.bytes[0]! & 0x80) !== 0, sequence: full, bytes: m.bytes });
           this.prune(full);
@@ -130,7 +175,7 @@ export class X11Connection {
       } catch (e) {
         this.fail(toSpiceError(e, ErrorCode.INCONSISTENT));
       }
-    });
+    };
     this.socket.on('error', (e) => this.fail(new SpiceError(ErrorCode.CLOSED, `X connection failed: ${e.message}`, { cause: e })));
     this.socket.on('close', () => this.fail(new SpiceError(ErrorCode.CLOSED, 'the X server closed the connection')));
     this.socket.resume();
@@ -141,11 +186,19 @@ export class X11Connection {
     return this.seq - ((this.seq - s) & 0xffff);
   }
 
-  private onReply(s: number, bytes: Uint8Array): void {
+  /** The sink of the request this reply answers, if it wants its reply as it arrives. */
+  private streamTo(s: number, size: number): ReplySink | undefined {
+    const head = this.queue[this.qHead];
+    return head && (head.seq & 0xffff) === s && head.open ? head.open(size) : undefined;
+  }
+
+  private onReply(s: number, bytes: Uint8Array, parts?: Uint8Array[]): void {
     const head = this.queue[this.qHead];
     if (!head || (head.seq & 0xffff) !== s) throw new SpiceError(ErrorCode.INCONSISTENT, `X11 reply with sequence ${s} matches no request`);
     this.shift();
-    head.resolve(bytes);
+    if (!parts) head.resolve(bytes);
+    else if (head.resolveParts) head.resolveParts(parts);
+    else head.resolve(concat(parts));
   }
 
   private onXError(full: number, x: XError): void {
@@ -204,6 +257,23 @@ export class X11Connection {
       try {
         const seq = this.write(bytes);
         this.queue.push({ seq, what, resolve, reject });
+      } catch (e) {
+        reject(e);
+      }
+    });
+  }
+
+  /**
+   * Like request(), for requests with large replies: the reply as the chunks it arrived in
+   * (views; their concatenation is the whole reply, head included), or one array. With
+   * `open`, a large reply may instead go to the sink `open(size)` returns as it arrives;
+   * then only its 32-byte head comes here.
+   */
+  requestParts(bytes: Uint8Array, what = `request ${bytes[0]}`, open?: (size: number) => ReplySink | undefined): Promise<Uint8Array[]> {
+    return new Promise((resolve, reject) => {
+      try {
+        const seq = this.write(bytes);
+        this.queue.push({ seq, what, resolve: (b) => resolve([b]), resolveParts: resolve, open, reject });
       } catch (e) {
         reject(e);
       }
@@ -279,6 +349,15 @@ export class X11Connection {
     this.rejectAll(new SpiceError(ErrorCode.CLOSED, 'the X connection was closed'));
     this.onClose(undefined);
   }
+}
+
+function concat(parts: readonly Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const p of parts) { out.set(p, o); o += p.length; }
+  return out;
 }
 
 /** The MIT-MAGIC-COOKIE-1 for `addr` from the Xauthority file, if there is one. */

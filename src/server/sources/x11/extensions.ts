@@ -1,7 +1,8 @@
 /**
  * The X extensions the x11 source uses, as request encoders and reply/event
  * parsers: DAMAGE (what changed), XFIXES (regions, cursor image, selection
- * owner changes), XTEST (synthetic input) and RandR (screen size). Each
+ * owner changes), XTEST (synthetic input), RandR (screen size) and XInput 2
+ * (raw pointer motion, so the pointer is asked for only when it moved). Each
  * request goes to the extension's major opcode (from QueryExtension) with a
  * minor opcode in the data byte. Little-endian, like protocol.ts.
  */
@@ -140,6 +141,40 @@ export function encodeFakeInput(major: number, type: number, detail: number, roo
     v.setInt16(24, x, true);
     v.setInt16(26, y, true);
   });
+}
+
+// ---------------------------------------------------------------- XInput 2
+
+/** XI2 event types used here, and the device sets of XISelectEvents. */
+export const XI = { RawMotion: 17, AllDevices: 0, AllMasterDevices: 1 } as const;
+
+/** XIQueryVersion (minor 47): announces the XI2 version we speak (CARD16s, unlike the other QueryVersions). */
+export function encodeXIQueryVersion(major: number, clientMajor: number, clientMinor: number): Uint8Array {
+  return encodeRequest(major, 47, 4, (v) => { v.setUint16(4, clientMajor, true); v.setUint16(6, clientMinor, true); });
+}
+export function parseXIQueryVersion(b: Uint8Array): { major: number; minor: number } {
+  const v = need(b, 32, 'XIQueryVersion reply');
+  return { major: v.getUint16(8, true), minor: v.getUint16(10, true) };
+}
+/** XISelectEvents (minor 46) on `window` for one device set: a one-word mask of the event types. */
+export function encodeXISelectEvents(major: number, window: number, deviceId: number, types: readonly number[]): Uint8Array {
+  let mask = 0;
+  for (const t of types) {
+    if (t < 0 || t > 31) throw new SpiceError(ErrorCode.ENCODE, `XI2 event type ${t} does not fit a one-word mask`);
+    mask |= 1 << t;
+  }
+  return encodeRequest(major, 46, 16, (v) => {
+    v.setUint32(4, window, true);
+    v.setUint16(8, 1, true); // one mask
+    v.setUint16(12, deviceId, true);
+    v.setUint16(14, 1, true); // mask length in words
+    v.setUint32(16, mask >>> 0, true);
+  });
+}
+/** The head of a GenericEvent (code 35): which extension sent it and its event type. */
+export function parseGenericEvent(b: Uint8Array): { extension: number; evtype: number } {
+  const v = need(b, 32, 'GenericEvent');
+  return { extension: b[1]!, evtype: v.getUint16(8, true) };
 }
 
 // ---------------------------------------------------------------- RandR

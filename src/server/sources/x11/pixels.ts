@@ -97,6 +97,106 @@ export function copyZPixmap(data: Uint8Array, width: number, height: number, fmt
   }
 }
 
+/**
+ * copyZPixmap for image data that arrived in pieces: the data starts `skip` bytes into the
+ * concatenation of `parts` (a reply's chunks, head included). The common layout (32-bit
+ * pixels in our byte order) is copied straight from the pieces; others are joined first.
+ */
+export function copyZPixmapParts(parts: readonly Uint8Array[], skip: number, width: number, height: number, fmt: PixelFormat,
+  dst: Uint32Array, dstIndex: number, dstStride: number): void {
+  if (parts.length === 1) { copyZPixmap(parts[0]!.subarray(skip), width, height, fmt, dst, dstIndex, dstStride); return; }
+  const stride = zpixmapStride(fmt, width);
+  let total = -skip;
+  for (const p of parts) total += p.length;
+  if (total < stride * height) {
+    throw new SpiceError(ErrorCode.INCONSISTENT, `X11 image ${width}x${height}: ${Math.max(0, total)} bytes, need ${stride * height}`);
+  }
+  if (width === 0 || height === 0) return;
+  if (dstIndex < 0 || dstIndex + (height - 1) * dstStride + width > dst.length || width > dstStride) {
+    throw new SpiceError(ErrorCode.INCONSISTENT, `X11 image ${width}x${height} does not fit the frame at word ${dstIndex}`);
+  }
+  const std = fmt.bitsPerPixel === 32 && fmt.redMask === 0xff0000 && fmt.greenMask === 0xff00 && fmt.blueMask === 0xff;
+  if (!std || fmt.msbFirst !== !HOST_LE) {
+    const joined = new Uint8Array(stride * height);
+    copyBytes(parts, skip, joined, 0, joined.length);
+    copyZPixmap(joined, width, height, fmt, dst, dstIndex, dstStride);
+    return;
+  }
+  const bytes = new Uint8Array(dst.buffer, dst.byteOffset, dst.byteLength);
+  if (stride === width * 4 && dstStride === width) {
+    copyBytes(parts, skip, bytes, dstIndex * 4, stride * height);
+    return;
+  }
+  // Row by row, following the pieces.
+  let pi = 0, po = skip;
+  while (po >= parts[pi]!.length) po -= parts[pi++]!.length;
+  for (let y = 0; y < height; y++) {
+    let d = (dstIndex + y * dstStride) * 4;
+    let need = width * 4;
+    let pad = stride - need;
+    while (need > 0) {
+      const p = parts[pi]!;
+      const k = Math.min(need, p.length - po);
+      bytes.set(k === p.length ? p : p.subarray(po, po + k), d);
+      d += k; po += k; need -= k;
+      if (po === p.length) { pi++; po = 0; }
+    }
+    while (pad > 0 && pi < parts.length) {
+      const k = Math.min(pad, parts[pi]!.length - po);
+      po += k; pad -= k;
+      if (po === parts[pi]!.length) { pi++; po = 0; }
+    }
+  }
+}
+
+/**
+ * A sink (X11Framer streaming) for a GetImage reply of `replyBytes` that writes its rows
+ * into `dst` as they arrive, for the common layout (32-bit pixels in our byte order);
+ * undefined for other layouts or a reply too short for the image (it is then taken
+ * whole and copyZPixmap deals with it). Checks like copyZPixmap's first.
+ */
+export function zpixmapSink(fmt: PixelFormat, width: number, height: number, dst: Uint32Array, dstIndex: number, dstStride: number,
+  replyBytes: number): ((piece: Uint8Array, at: number) => void) | undefined {
+  const std = fmt.bitsPerPixel === 32 && fmt.redMask === 0xff0000 && fmt.greenMask === 0xff00 && fmt.blueMask === 0xff && fmt.msbFirst === !HOST_LE;
+  const stride = zpixmapStride(fmt, width), rowBytes = width * 4, dataBytes = stride * height;
+  if (!std || width <= 0 || height <= 0 || replyBytes - 32 < dataBytes) return undefined;
+  if (dstIndex < 0 || dstIndex + (height - 1) * dstStride + width > dst.length || width > dstStride) return undefined;
+  const bytes = new Uint8Array(dst.buffer, dst.byteOffset, dst.byteLength);
+  const base = dstIndex * 4, end = 32 + dataBytes;
+  if (stride === rowBytes && dstStride === width) {
+    // Rows back to back in both: the data is one run.
+    return (piece, at) => {
+      const from = Math.max(0, 32 - at), to = Math.min(piece.length, end - at);
+      if (to > from) bytes.set(piece.subarray(from, to), base + at + from - 32);
+    };
+  }
+  return (piece, at) => {
+    let i = Math.max(0, 32 - at);
+    const n = Math.min(piece.length, end - at);
+    while (i < n) {
+      const d = at + i - 32;
+      const row = (d / stride) | 0, col = d - row * stride;
+      if (col >= rowBytes) { i += stride - col; continue; } // row padding
+      const k = Math.min(rowBytes - col, n - i);
+      bytes.set(piece.subarray(i, i + k), (dstIndex + row * dstStride) * 4 + col);
+      i += k;
+    }
+  };
+}
+
+/** `n` bytes from `skip` bytes into the concatenation of `parts`, to `out` at `at`. */
+function copyBytes(parts: readonly Uint8Array[], skip: number, out: Uint8Array, at: number, n: number): void {
+  let pi = 0, po = skip;
+  while (po >= parts[pi]!.length) po -= parts[pi++]!.length;
+  while (n > 0) {
+    const p = parts[pi]!;
+    const k = Math.min(n, p.length - po);
+    out.set(po === 0 && k === p.length ? p : p.subarray(po, po + k), at);
+    at += k; n -= k;
+    pi++; po = 0;
+  }
+}
+
 /** Premultiplied ARGB (XFIXES cursor images) to straight alpha, in place into a new array. */
 export function unpremultiply(argb: Uint32Array): Uint32Array {
   const out = new Uint32Array(argb.length);

@@ -273,6 +273,22 @@ export function parseGetImage(b: Uint8Array): ImageReply {
   if (b.length < len) throw new SpiceError(ErrorCode.TRUNCATED, `X11 GetImage reply: ${b.length} bytes, header says ${len}`);
   return { depth: b[1]!, visual: v.getUint32(8, true), data: b.subarray(32, len) };
 }
+/** The same for a reply in pieces (X11Connection.requestParts): the data's size; it starts 32 bytes in. */
+export function parseGetImageParts(parts: readonly Uint8Array[]): { depth: number; visual: number; dataBytes: number } {
+  let head = parts[0] ?? new Uint8Array(0);
+  if (head.length < 32 && parts.length > 1) {
+    head = new Uint8Array(32);
+    let o = 0;
+    for (const p of parts) { const k = Math.min(p.length, 32 - o); head.set(p.subarray(0, k), o); o += k; if (o === 32) break; }
+    if (o < 32) head = head.subarray(0, o);
+  }
+  const v = need(head, 32, 'GetImage reply');
+  const len = 32 + 4 * v.getUint32(4, true);
+  let total = 0;
+  for (const p of parts) total += p.length;
+  if (total < len) throw new SpiceError(ErrorCode.TRUNCATED, `X11 GetImage reply: ${total} bytes, header says ${len}`);
+  return { depth: head[1]!, visual: v.getUint32(8, true), dataBytes: len - 32 };
+}
 
 export function encodeQueryPointer(window: number): Uint8Array {
   return encodeRequest(Op.QueryPointer, 0, 4, (v) => v.setUint32(4, window, true));

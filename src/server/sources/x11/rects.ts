@@ -8,7 +8,11 @@
 import type { SourceRect } from '../../source.js';
 
 export interface CoalesceOptions {
-  /** Pixels a merge may add beyond the two areas (default 2048: about what one more GetImage costs on Xvfb). */
+  /**
+   * Pixels a merge may add beyond the two areas (default 512: neighbouring pieces of one
+   * drawing join, separate drawings mostly stay apart, so a fill stays one colour and
+   * goes as a fill rather than as part of an image).
+   */
   slack?: number;
   /** Merge harder (doubling the slack) until at most this many remain (default 128). */
   maxRects?: number;
@@ -42,7 +46,7 @@ function pass(rects: readonly SourceRect[], slack: number, window: number): Sour
 
 /** Rectangles covering every pixel of `rects` (empty ones dropped), merged as described above. */
 export function coalesceRects(rects: readonly SourceRect[], opts: CoalesceOptions = {}): SourceRect[] {
-  let slack = opts.slack ?? 2048;
+  let slack = opts.slack ?? 512;
   const maxRects = Math.max(1, opts.maxRects ?? 128);
   const window = Math.max(1, opts.window ?? 8);
   let cur = rects.filter((r) => r.width > 0 && r.height > 0).sort((a, b) => a.y - b.y || a.x - b.x);
@@ -52,6 +56,6 @@ export function coalesceRects(rects: readonly SourceRect[], opts: CoalesceOption
     // Merging can make boxes overlap earlier ones: go again until nothing changes.
     if (next.length === cur.length && next.length <= maxRects) return next;
     cur = next.sort((a, b) => a.y - b.y || a.x - b.x);
-    if (next.length > maxRects) slack *= 2;
+    if (next.length > maxRects) slack = Math.max(1, slack * 2);
   }
 }

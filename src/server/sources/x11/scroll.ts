@@ -18,7 +18,7 @@
  * (the top byte of frame words is padding).
  */
 import { ErrorCode, SpiceError } from '../../../protocol/errors.js';
-import type { SourceFrame, SourceRect, SourceSink } from '../../source.js';
+import type { SourceRect } from '../../source.js';
 
 /** Rows of pixels: `pixels[offset + y * stride + x]`. */
 export interface PixelView {
@@ -62,12 +62,33 @@ export interface ScrollResult {
 /** Hash of `length` words from `start` (tests replace it to force collisions). */
 export type RowHash = (pixels: Uint32Array, start: number, length: number) => number;
 
-const RGB = 0xffffff;
+/**
+ * Row hashes carried from one search to the next: `before`, when given with one entry per
+ * row, stands for the old box's hashes (they are what the previous search of the same box
+ * computed for its new pixels); `after` receives the new box's. A stale `before` costs
+ * only a missed move: hashes propose shifts, pixels decide.
+ */
+export interface RowHashes {
+  before?: Int32Array;
+  after?: Int32Array;
+}
 
-/** Every other pixel: the hash only proposes shifts, the pixel check decides. */
+export const RGB = 0xffffff;
+
+/**
+ * Every other pixel: the hash only proposes shifts, the pixel check decides. Two lanes
+ * (pixels 0, 4, 8... and 2, 6, 10...) so the multiplications do not wait on each other.
+ */
 function hashRow(px: Uint32Array, start: number, length: number): number {
-  let h = 0x811c9dc5;
-  for (let i = start, end = start + length; i < end; i += 2) h = Math.imul(h ^ (px[i]! & RGB), 0x01000193);
+  let a = 0x811c9dc5, b = 0x2545f491;
+  const end = start + length;
+  let i = start;
+  for (; i + 2 < end; i += 4) {
+    a = Math.imul(a ^ (px[i]! & RGB), 0x01000193);
+    b = Math.imul(b ^ (px[i + 2]! & RGB), 0x01000193);
+  }
+  if (i < end) a = Math.imul(a ^ (px[i]! & RGB), 0x01000193);
+  const h = Math.imul(a ^ (b >>> 7), 0x9e3779b1) ^ b;
   return (h ^ (h >>> 15)) | 0;
 }
 
@@ -78,16 +99,61 @@ function firstDiff(a: Uint32Array, ai: number, b: Uint32Array, bi: number, n: nu
   return k;
 }
 
-/** Index of the last of `n` words that differ in RGB, or -1. */
-function lastDiff(a: Uint32Array, ai: number, b: Uint32Array, bi: number, n: number): number {
-  let k = n - 1;
+const sameWords = (a: Uint32Array, ai: number, b: Uint32Array, bi: number, n: number) => firstDiff(a, ai, b, bi, n) === n;
+
+/**
+ * Long comparisons go two words at a time, as float64s, where both arrays have a float64
+ * view and the two runs start at the same word parity: equal bits in both words mean
+ * equal RGB (a NaN pattern never equals itself; +0 and -0 differ only in a pad byte), and
+ * the first pair that is not equal is settled word by word. About three times faster.
+ */
+const pairViews = new WeakMap<Uint32Array, Float64Array | null>();
+
+export function pairsOf(a: Uint32Array): Float64Array | null {
+  let v = pairViews.get(a);
+  if (v === undefined) {
+    v = a.byteOffset % 8 === 0 ? new Float64Array(a.buffer, a.byteOffset, a.length >> 1) : null;
+    pairViews.set(a, v);
+  }
+  return v;
+}
+
+/** firstDiff, by pairs where it can. */
+function firstDiff2(a: Uint32Array, a2: Float64Array | null, ai: number, b: Uint32Array, b2: Float64Array | null, bi: number, n: number): number {
+  let k = 0;
+  if (a2 !== null && b2 !== null && n >= 8 && ((ai ^ bi) & 1) === 0) {
+    if (ai & 1) {
+      if (((a[ai]! ^ b[bi]!) & RGB) !== 0) return 0;
+      k = 1;
+    }
+    let i = (ai + k) >> 1, j = (bi + k) >> 1;
+    const end = (ai + n) >> 1;
+    while (i < end && a2[i] === b2[j]) { i++; j++; }
+    k = (i << 1) - ai;
+  }
+  while (k < n && ((a[ai + k]! ^ b[bi + k]!) & RGB) === 0) k++;
+  return k;
+}
+
+/** lastDiff, by pairs where it can. */
+function lastDiff2(a: Uint32Array, a2: Float64Array | null, ai: number, b: Uint32Array, b2: Float64Array | null, bi: number, n: number): number {
+  let e = n; // words [0, e) are still to look at, from the end
+  if (a2 !== null && b2 !== null && n >= 8 && ((ai ^ bi) & 1) === 0) {
+    if ((ai + e) & 1) {
+      if (((a[ai + e - 1]! ^ b[bi + e - 1]!) & RGB) !== 0) return e - 1;
+      e--;
+    }
+    let i = ((ai + e) >> 1) - 1, j = ((bi + e) >> 1) - 1;
+    const stop = (ai + 1) >> 1;
+    while (i >= stop && a2[i] === b2[j]) { i--; j--; }
+    e = ((i + 1) << 1) - ai;
+  }
+  let k = e - 1;
   while (k >= 0 && ((a[ai + k]! ^ b[bi + k]!) & RGB) === 0) k--;
   return k;
 }
 
-const sameWords = (a: Uint32Array, ai: number, b: Uint32Array, bi: number, n: number) => firstDiff(a, ai, b, bi, n) === n;
-
-function checkView(v: PixelView, width: number, height: number, what: string): void {
+export function checkView(v: PixelView, width: number, height: number, what: string): void {
   const ok = Number.isInteger(v.offset) && Number.isInteger(v.stride) && v.offset >= 0 && v.stride >= width &&
     v.offset + (height - 1) * v.stride + width <= v.pixels.length;
   if (!ok) throw new SpiceError(ErrorCode.BAD_ARGUMENT, `scroll search: ${what} (${width}x${height}, offset ${v.offset}, stride ${v.stride}) does not fit its ${v.pixels.length} pixels`);
@@ -133,117 +199,153 @@ interface Run {
 }
 
 /**
+ * The two boxes compared: row y of "after" starts at A[a + y * as], of "before" at
+ * B[b + y * bs]. (Plain functions over this rather than closures: V8 compiles small
+ * functions quickly, and a deoptimized one is recompiled alone.)
+ */
+interface Boxes {
+  A: Uint32Array;
+  a: number;
+  as: number;
+  B: Uint32Array;
+  b: number;
+  bs: number;
+  W: number;
+  H: number;
+  /** Float64 views of A and B (pairsOf). */
+  A2: Float64Array | null;
+  B2: Float64Array | null;
+}
+
+/**
  * Compares the `width` x `height` box in `before` and `after`; see the file header.
  * `rowHash` replaces the row hash (tests).
  */
-export function findScroll(before: PixelView, after: PixelView, width: number, height: number, opts: ScrollOptions & { rowHash?: RowHash } = {}): ScrollResult {
+export function findScroll(before: PixelView, after: PixelView, width: number, height: number,
+  opts: ScrollOptions & { rowHash?: RowHash; hashes?: RowHashes } = {}): ScrollResult {
   const W = Math.floor(width), H = Math.floor(height);
   if (!(W > 0 && H > 0)) return { move: null, changed: [] };
   checkView(before, W, H, 'the old box');
   checkView(after, W, H, 'the new box');
-  const B = before.pixels, A = after.pixels;
-  const bRow = (y: number) => before.offset + y * before.stride;
-  const aRow = (y: number) => after.offset + y * after.stride;
+  const p: Boxes = {
+    A: after.pixels, a: after.offset, as: after.stride, B: before.pixels, b: before.offset, bs: before.stride, W, H,
+    A2: pairsOf(after.pixels), B2: pairsOf(before.pixels),
+  };
   const minRows = Math.max(1, opts.minRows ?? 8);
   const candidates = Math.max(1, opts.candidates ?? 3);
   const maxHole = Math.max(0, opts.holeRows ?? 48);
-  const hash = opts.rowHash ?? hashRow;
 
   // The middle half of the columns decides; the sides are added where they agree.
-  const sx0 = W >= 16 ? W >> 2 : 0, sx1 = W - sx0, sw = sx1 - sx0;
-  const hb = new Int32Array(H), ha = new Int32Array(H);
-  for (let y = 0; y < H; y++) {
-    hb[y] = hash(B, bRow(y) + sx0, sw) | 0;
-    ha[y] = hash(A, aRow(y) + sx0, sw) | 0;
-  }
-
-  /** The best run of rows that agree shifted by (dx, dy); holes of up to maxHole rows are redrawn after the copy. */
-  const evaluate = (dx: number, dy: number): Run | null => {
-    const lo = Math.max(0, dy), hi = Math.min(H, H + dy);
-    const s0 = Math.max(sx0, dx), s1 = Math.min(sx1, W + dx);
-    if (s1 - s0 < Math.max(1, sw >> 1)) return null;
-    const match = new Uint8Array(H);
-    let best: Run | null = null;
-    let start = -1, end = 0, gain = 0;
-    const close = () => {
-      if (start >= 0 && (!best || gain > best.gain)) best = { r0: start, r1: end, dx, dy, s0, s1, gain, match };
-    };
-    for (let y = lo; y < hi; y++) {
-      // Different hashes of the same columns: different pixels. Whatever else is checked.
-      if (dx === 0 && ha[y] !== hb[y - dy]) continue;
-      if (!sameWords(A, aRow(y) + s0, B, bRow(y - dy) + s0 - dx, s1 - s0)) continue;
-      match[y] = 1;
-      if (start < 0 || y - end > maxHole) {
-        close();
-        start = y;
-        gain = 0;
-      }
-      end = y + 1;
-      // The score only: a row whose hash changed certainly changed.
-      if (ha[y] !== hb[y]) gain++;
-    }
-    close();
-    return best;
-  };
+  const sx0 = W >= 16 ? W >> 2 : 0, sx1 = W - sx0;
+  const known = opts.hashes?.before;
+  const hb = known && known.length === H ? known : hashRows(p.B, p.b, p.bs, H, sx0, sx1, opts.rowHash);
+  const ha = hashRows(p.A, p.a, p.as, H, sx0, sx1, opts.rowHash);
+  if (opts.hashes) opts.hashes.after = ha;
 
   let mv: Run | null = null;
-  const consider = (dx: number, dy: number) => {
-    const r = evaluate(dx, dy);
+  // (Index loops over arrays built by push alone: iterators and arrays of differing element
+  // kinds make V8 throw compiled code away.)
+  const dys = verticalCandidates(ha, hb, H, candidates);
+  for (let k = 0; k < dys.length; k++) {
+    const r = evaluateShift(p, ha, hb, 0, dys[k]!, sx0, sx1, maxHole);
     if (r && (!mv || r.gain > mv.gain)) mv = r;
-  };
-  for (const dy of verticalCandidates(ha, hb, H, candidates)) consider(0, dy);
-  if (opts.horizontal !== false && (!mv || (mv as Run).gain < minRows)) {
-    for (const dx of horizontalCandidates(A, aRow, B, bRow, ha, hb, W, H, sx0, sx1)) consider(dx, 0);
   }
-  const move = mv && (mv as Run).gain >= minRows ? (mv as Run) : null;
-
-  // Widen the moved columns to where the matching rows agree; the few rows (1 in 8) that
-  // would narrow them most are treated as holes instead.
-  let cx0 = 0, cx1 = W;
-  if (move) {
-    const { dx, dy, s0, s1 } = move;
-    const xlo = Math.max(0, dx), xhi = Math.min(W, W + dx);
-    const ls: number[] = [], rs: number[] = [];
-    const l = new Int32Array(H), r = new Int32Array(H);
-    for (let y = move.r0; y < move.r1; y++) {
-      if (!move.match[y]) continue;
-      const ai = aRow(y), bi = bRow(y - dy) - dx;
-      l[y] = xlo + lastDiff(A, ai + xlo, B, bi + xlo, s0 - xlo) + 1;
-      r[y] = s1 + firstDiff(A, ai + s1, B, bi + s1, xhi - s1);
-      ls.push(l[y]!);
-      rs.push(r[y]!);
+  if (opts.horizontal !== false && (!mv || mv.gain < minRows)) {
+    const dxs = horizontalCandidates(p, ha, hb, sx0, sx1);
+    for (let k = 0; k < dxs.length; k++) {
+      const r = evaluateShift(p, ha, hb, dxs[k]!, 0, sx0, sx1, maxHole);
+      if (r && (!mv || r.gain > mv.gain)) mv = r;
     }
-    const spare = ls.length >> 3;
-    ls.sort((a, b) => a - b);
-    rs.sort((a, b) => a - b);
-    cx0 = ls[ls.length - 1 - spare]!;
-    cx1 = rs[spare]!;
-    for (let y = move.r0; y < move.r1; y++) if (move.match[y] && (l[y]! > cx0 || r[y]! < cx1)) move.match[y] = 0;
   }
+  const move = mv && mv.gain >= minRows ? mv : null;
+  let cx0 = 0, cx1 = W;
+  if (move) [cx0, cx1] = widen(p, move);
 
   // Everything else that differs from what the viewer will have: before at the same place,
   // or inside the moved rectangle, before shifted.
   const gap = Math.max(0, opts.mergeGap ?? 8);
   const outside = new Spans(gap), left = new Spans(gap), right = new Spans(gap), holes = new Spans(gap);
-  const diff = (y: number, fromY: number, dx: number, x0: number, x1: number, into: Spans) => {
-    const ai = aRow(y) + x0, bi = bRow(fromY) + x0 - dx, n = x1 - x0;
-    const first = firstDiff(A, ai, B, bi, n);
-    if (first < n) into.add(y, x0 + first, x0 + lastDiff(A, ai, B, bi, n) + 1);
-  };
   for (let y = 0; y < H; y++) {
     if (move && y >= move.r0 && y < move.r1) {
-      if (!move.match[y]) diff(y, y - move.dy, move.dx, cx0, cx1, holes);
-      if (cx0 > 0) diff(y, y, 0, 0, cx0, left);
-      if (cx1 < W) diff(y, y, 0, cx1, W, right);
+      if (!move.match[y]) diffRow(p, y, y - move.dy, move.dx, cx0, cx1, holes);
+      if (cx0 > 0) diffRow(p, y, y, 0, 0, cx0, left);
+      if (cx1 < W) diffRow(p, y, y, 0, cx1, W, right);
     } else {
-      diff(y, y, 0, 0, W, outside);
+      diffRow(p, y, y, 0, 0, W, outside);
     }
   }
   outside.flush(); left.flush(); right.flush(); holes.flush();
   return {
     move: move ? { dst: { x: cx0, y: move.r0, width: cx1 - cx0, height: move.r1 - move.r0 }, dx: move.dx, dy: move.dy } : null,
-    changed: [...outside.out, ...holes.out, ...left.out, ...right.out],
+    changed: outside.out.concat(holes.out, left.out, right.out),
   };
+}
+
+/** The hash of columns [sx0, sx1) of each of `h` rows. */
+function hashRows(px: Uint32Array, at: number, stride: number, h: number, sx0: number, sx1: number, hash: RowHash = hashRow): Int32Array {
+  const out = new Int32Array(h);
+  for (let y = 0; y < h; y++) out[y] = hash(px, at + y * stride + sx0, sx1 - sx0) | 0;
+  return out;
+}
+
+/** The best run of rows that agree shifted by (dx, dy); holes of up to maxHole rows are redrawn after the copy. */
+function evaluateShift(p: Boxes, ha: Int32Array, hb: Int32Array, dx: number, dy: number, sx0: number, sx1: number, maxHole: number): Run | null {
+  const { A, B, W, H } = p;
+  const lo = Math.max(0, dy), hi = Math.min(H, H + dy);
+  const s0 = Math.max(sx0, dx), s1 = Math.min(sx1, W + dx);
+  if (s1 - s0 < Math.max(1, (sx1 - sx0) >> 1)) return null;
+  const match = new Uint8Array(H);
+  let r0 = -1, r1 = 0, gain = 0;
+  let start = -1, end = 0, run = 0;
+  for (let y = lo; y < hi; y++) {
+    // Different hashes of the same columns: different pixels. Whatever else is checked.
+    if (dx === 0 && ha[y] !== hb[y - dy]) continue;
+    if (firstDiff2(A, p.A2, p.a + y * p.as + s0, B, p.B2, p.b + (y - dy) * p.bs + s0 - dx, s1 - s0) !== s1 - s0) continue;
+    match[y] = 1;
+    if (start < 0 || y - end > maxHole) {
+      if (start >= 0 && (r0 < 0 || run > gain)) { r0 = start; r1 = end; gain = run; }
+      start = y;
+      run = 0;
+    }
+    end = y + 1;
+    // The score only: a row whose hash changed certainly changed.
+    if (ha[y] !== hb[y]) run++;
+  }
+  if (start >= 0 && (r0 < 0 || run > gain)) { r0 = start; r1 = end; gain = run; }
+  return r0 < 0 ? null : { r0, r1, dx, dy, s0, s1, gain, match };
+}
+
+/**
+ * Widens the moved columns to where the matching rows agree; the few rows (1 in 8) that
+ * would narrow them most are treated as holes instead (their `match` is cleared).
+ */
+function widen(p: Boxes, move: Run): [number, number] {
+  const { A, B, W, H } = p;
+  const { dx, dy, s0, s1 } = move;
+  const xlo = Math.max(0, dx), xhi = Math.min(W, W + dx);
+  const l = new Int32Array(H), r = new Int32Array(H);
+  const ls = new Int32Array(move.r1 - move.r0), rs = new Int32Array(move.r1 - move.r0);
+  let n = 0;
+  for (let y = move.r0; y < move.r1; y++) {
+    if (!move.match[y]) continue;
+    const ai = p.a + y * p.as, bi = p.b + (y - dy) * p.bs - dx;
+    l[y] = xlo + lastDiff2(A, p.A2, ai + xlo, B, p.B2, bi + xlo, s0 - xlo) + 1;
+    r[y] = s1 + firstDiff2(A, p.A2, ai + s1, B, p.B2, bi + s1, xhi - s1);
+    ls[n] = l[y]!;
+    rs[n++] = r[y]!;
+  }
+  const spare = n >> 3;
+  const lsorted = ls.subarray(0, n).sort(), rsorted = rs.subarray(0, n).sort();
+  const cx0 = lsorted[n - 1 - spare]!, cx1 = rsorted[spare]!;
+  for (let y = move.r0; y < move.r1; y++) if (move.match[y] && (l[y]! > cx0 || r[y]! < cx1)) move.match[y] = 0;
+  return [cx0, cx1];
+}
+
+/** Adds to `into` the columns of [x0, x1) where after's row y differs from before's row fromY shifted by dx. */
+function diffRow(p: Boxes, y: number, fromY: number, dx: number, x0: number, x1: number, into: Spans): void {
+  const ai = p.a + y * p.as + x0, bi = p.b + fromY * p.bs + x0 - dx, n = x1 - x0;
+  const first = firstDiff2(p.A, p.A2, ai, p.B, p.B2, bi, n);
+  if (first < n) into.add(y, x0 + first, x0 + lastDiff2(p.A, p.A2, ai, p.B, p.B2, bi, n) + 1);
 }
 
 /** Vertical shifts voted for by rows that appear once in the old box, best first. */
@@ -267,7 +369,9 @@ function verticalCandidates(ha: Int32Array, hb: Int32Array, H: number, max: numb
     while (k > 0 && votes[best[k - 1]!]! < votes[i]!) k--;
     if (k < max) { best.splice(k, 0, i); if (best.length > max) best.pop(); }
   }
-  return best.map((i) => i - H);
+  const out: number[] = [];
+  for (let k = 0; k < best.length; k++) out.push(best[k]! - H);
+  return out;
 }
 
 /** Probe rows per horizontal search, pixels per probe, and matches that make a probe ambiguous. */
@@ -277,10 +381,8 @@ const H_ROWS = 12, H_PROBE = 16, H_AMBIGUOUS = 4;
  * Horizontal shifts (up to half the width): a short piece of a few changed rows is looked
  * for along the same row of the old box; shifts found in a third of the rows, best first.
  */
-function horizontalCandidates(
-  A: Uint32Array, aRow: (y: number) => number, B: Uint32Array, bRow: (y: number) => number,
-  ha: Int32Array, hb: Int32Array, W: number, H: number, sx0: number, sx1: number,
-): number[] {
+function horizontalCandidates(bx: Boxes, ha: Int32Array, hb: Int32Array, sx0: number, sx1: number): number[] {
+  const { A, B, W, H } = bx;
   if (sx1 - sx0 < 2 * H_PROBE) return [];
   const rows: number[] = [];
   for (let y = 0; y < H; y++) if (ha[y] !== hb[y]) rows.push(y);
@@ -289,7 +391,7 @@ function horizontalCandidates(
   const step = Math.max(1, Math.floor(rows.length / H_ROWS));
   let probes = 0;
   for (let k = 0; k < rows.length && probes < H_ROWS; k += step) {
-    const ar = aRow(rows[k]!), br = bRow(rows[k]!);
+    const ar = bx.a + rows[k]! * bx.as, br = bx.b + rows[k]! * bx.bs;
     // Probe where the row is not flat (a flat piece matches anywhere): near the left end of
     // the middle columns for shifts to the left, near the right end for shifts to the right.
     let pl = sx0;
@@ -308,108 +410,8 @@ function horizontalCandidates(
     for (const dx of found) votes.set(dx, (votes.get(dx) ?? 0) + 1);
   }
   const need = Math.max(2, Math.ceil(probes / 3));
-  return [...votes].filter(([, n]) => n >= need).sort((a, b) => b[1] - a[1]).slice(0, 2).map(([dx]) => dx);
-}
-
-/**
- * Splits damage rectangles into those worth searching (large enough, clipped to the
- * frame, within the read-ahead budget) and the rest.
- */
-export function pickBoxes(rects: readonly SourceRect[], frame: { width: number; height: number }, opts: ScrollOptions = {}): { big: SourceRect[]; rest: SourceRect[] } {
-  const minPixels = Math.max(1, opts.minPixels ?? 32768), minHeight = Math.max(2, opts.minHeight ?? 24);
-  let budget = Math.max(0, opts.maxPixels ?? 1 << 22);
-  const big: SourceRect[] = [], rest: SourceRect[] = [];
-  for (const r of rects) {
-    const x0 = Math.max(0, r.x), y0 = Math.max(0, r.y);
-    const w = Math.min(frame.width, r.x + r.width) - x0, h = Math.min(frame.height, r.y + r.height) - y0;
-    if (h >= minHeight && w * h >= minPixels && w * h <= budget) {
-      budget -= w * h;
-      big.push({ x: x0, y: y0, width: w, height: h });
-    } else {
-      rest.push(r);
-    }
-  }
-  return { big, rest };
-}
-
-/** What the scroll search did (counters since start). */
-export interface ScrollStats {
-  /** Rectangles searched, moves found, pixels the moves carried. */
-  searched: number;
-  moves: number;
-  movedPixels: number;
-  /** Pixels of searched rectangles reported as changed (the rest needed no image). */
-  changedPixels: number;
-  /** Time spent comparing and copying the pixels read into the frame, ms. */
-  ms: number;
-  /** Reads dropped because a capture asked for newer pixels meanwhile (reported as plain damage). */
-  raced: number;
-}
-
-export const newScrollStats = (): ScrollStats => ({ searched: 0, moves: 0, movedPixels: 0, changedPixels: 0, ms: 0, raced: 0 });
-
-/**
- * Searches `box` of `frame` against `read` (the same box as just read from the X server),
- * writes the new pixels into the frame and reports what happened: the move first (the
- * frame already holds the moved pixels, as the server may encode at once), then what else
- * changed, right away (a later box's move must know that damage is pending). Returns the
- * rectangles reported as changed: the frame holds their current pixels.
- */
-export function searchBox(
-  frame: SourceFrame, box: SourceRect, read: PixelView, sink: Pick<SourceSink, 'damage'> & Required<Pick<SourceSink, 'move'>>,
-  opts: ScrollOptions | undefined, stats: ScrollStats,
-): SourceRect[] {
-  checkView(read, box.width, box.height, 'the box read');
-  const { x, y, width: w, height: h } = box;
-  const t0 = performance.now();
-  const res = findScroll({ pixels: frame.pixels, offset: y * frame.stride + x, stride: frame.stride }, read, w, h, opts);
-  for (let r = 0; r < h; r++) {
-    const from = read.offset + r * read.stride;
-    frame.pixels.set(read.pixels.subarray(from, from + w), (y + r) * frame.stride + x);
-  }
-  stats.ms += performance.now() - t0;
-  stats.searched++;
-  if (res.move) {
-    const { dst, dx, dy } = res.move;
-    sink.move({ x: x + dst.x - dx, y: y + dst.y - dy, width: dst.width, height: dst.height }, x + dst.x, y + dst.y);
-    stats.moves++;
-    stats.movedPixels += dst.width * dst.height;
-  }
-  const changed = res.changed.map((g) => ({ x: x + g.x, y: y + g.y, width: g.width, height: g.height }));
-  for (const g of changed) stats.changedPixels += g.width * g.height;
-  if (changed.length) sink.damage(changed);
-  return changed;
-}
-
-const inside = (a: SourceRect, b: SourceRect) => a.x >= b.x && a.y >= b.y && a.x + a.width <= b.x + b.width && a.y + a.height <= b.y + b.height;
-const overlap = (a: SourceRect, b: SourceRect) => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
-
-/**
- * Rectangles of the frame read from the X server after their last damage (by the
- * search), so the capture that follows their report need not read them again.
- */
-export class FreshRects {
-  private rects: SourceRect[] = [];
-
-  constructor(private readonly max = 256) {}
-
-  add(rects: readonly SourceRect[]): void {
-    for (const r of rects) if (this.rects.length < this.max) this.rects.push(r);
-  }
-
-  /** Damage came here: these pixels are no longer current. */
-  invalidate(rects: readonly SourceRect[]): void {
-    if (this.rects.length) this.rects = this.rects.filter((g) => !rects.some((r) => overlap(r, g)));
-  }
-
-  /** For one capture: a test for rectangles it can skip; the set starts over. */
-  take(): (r: SourceRect) => boolean {
-    const had = this.rects;
-    this.rects = [];
-    return (r) => had.some((g) => inside(r, g));
-  }
-
-  clear(): void {
-    this.rects = [];
-  }
+  const ranked = [...votes].filter(([, n]) => n >= need).sort((a, b) => b[1] - a[1]);
+  const out: number[] = [];
+  for (let k = 0; k < ranked.length && k < 2; k++) out.push(ranked[k]![0]);
+  return out;
 }

@@ -1,52 +1,72 @@
 /**
  * The `x11:DISPLAY` display source: exports a running X server (Xvfb, Xorg)
  * to SPICE viewers. Pixels come from GetImage on the root window, changes
- * from DAMAGE, the cursor from XFIXES, input goes in through XTEST, screen
- * size changes through RandR, and the CLIPBOARD selection both ways.
+ * from DAMAGE, the cursor from XFIXES, input goes in through XTEST (input.ts),
+ * screen size changes through RandR, and the CLIPBOARD selection both ways.
+ * Where the pointer is comes from XInput 2 raw motion (pointer.ts), so an idle
+ * display costs nothing.
  *
  * Damage: by default the damage object reports NonEmpty; on each notify we
  * DamageSubtract everything into an XFIXES region and fetch its rectangles
  * (one round trip, non-overlapping rectangles, nothing lost while waiting).
  * `damage: 'raw'` instead takes one event per drawn rectangle.
  *
- * Scrolls (region mode): a large damage rectangle is read here, before it is
- * reported, and compared with what the frame held (scroll.ts). A shift found
- * that way goes to the server as a move (COPY_BITS) and only the rest as damage.
- * The frame then already holds those pixels, so the server's capture of the
- * rest skips rectangles read that way (`fresh`) unless damage came there since.
+ * Scrolls: a large damage rectangle is read here, before it is reported, and
+ * compared with what the frame held (scroll-box.ts, scroll.ts). A shift found
+ * that way goes to the server as a move (COPY_BITS) and only the rest as damage;
+ * a rectangle of one colour goes whole (a fill). The frame then already holds
+ * those pixels, so the server's capture of the rest skips rectangles read that
+ * way (`fresh`) unless damage came there since.
+ *
+ * Large GetImage replies are written into the frame (or the search's scratch
+ * buffer) straight from the socket's reads as they arrive (zpixmapSink).
  */
 import { ErrorCode, SpiceError, toSpiceError } from '../../../protocol/errors.js';
 import type { DisplaySource, KeyEvent, PointerEvent, SourceCursor, SourceFrame, SourceRect, SourceSink } from '../../source.js';
 import { X11Connection, X11RequestError, type X11ConnectOptions } from './connection.js';
 import {
-  Ev, EventMask, XErr, encodeCreateInputOnlyWindow, encodeGetGeometry, encodeGetImage, encodeQueryPointer, encodeSelectEvents,
-  findVisual, parseConfigureNotify, parseGetGeometry, parseGetImage, parseQueryPointer,
+  Ev, EventMask, XErr, encodeCreateInputOnlyWindow, encodeGetGeometry, encodeGetImage, encodeSelectEvents,
+  findVisual, parseConfigureNotify, parseGetGeometry, parseGetImageParts,
 } from './protocol.js';
 import {
-  DamageLevel, FakeType, XFixesMask, encodeCreateRegion, encodeDamageCreate, encodeDamageSubtract, encodeFakeInput, encodeFetchRegion,
-  encodeGetCursorImage, encodeQueryVersion, encodeSelectCursorInput, encodeSelectSelectionInput, encodeXTestGetVersion,
-  parseDamageNotify, parseFetchRegion, parseGetCursorImage, type Rect,
+  DamageLevel, XFixesMask, encodeCreateRegion, encodeDamageCreate, encodeDamageSubtract, encodeFetchRegion,
+  encodeGetCursorImage, encodeQueryVersion, encodeSelectCursorInput, encodeSelectSelectionInput,
+  encodeXTestGetVersion, parseDamageNotify, parseFetchRegion, parseGetCursorImage, type Rect,
 } from './extensions.js';
-import { copyZPixmap, supportedFormat, unpremultiply, zpixmapStride, type PixelFormat } from './pixels.js';
-import { scancodeToXKeycode } from './keymap.js';
+import { copyZPixmapParts, supportedFormat, unpremultiply, zpixmapSink, zpixmapStride, type PixelFormat } from './pixels.js';
 import { X11Clipboard } from './clipboard.js';
 import { randrResize } from './resize.js';
 import { coalesceRects, type CoalesceOptions } from './rects.js';
-import { FreshRects, newScrollStats, pickBoxes, searchBox, type ScrollOptions, type ScrollStats } from './scroll.js';
+import { warmUpX11 } from './warm-up.js';
+import { PointerWatch } from './pointer.js';
+import { XTestInput } from './input.js';
+import type { ScrollOptions } from './scroll.js';
+import { FreshRects, RowHashCache, newScrollStats, pickBoxes, searchBox, type ScrollStats } from './scroll-box.js';
 
 export interface X11SourceOptions extends X11ConnectOptions {
   /** How DAMAGE reports changes: 'region' (default) or 'raw' (see the file header). */
   damage?: 'region' | 'raw';
   /** Largest GetImage reply in bytes (default 1 MiB); larger rectangles are read in bands of rows. */
   maxImageBytes?: number;
-  /** How often to ask the X server where the pointer is, in ms (default 50; 0: never). */
+  /**
+   * Follow the pointer through XInput 2 raw motion events (default true): the position is
+   * asked for when the pointer moved, at most once per `pointerMinIntervalMs`.
+   */
+  pointerEvents?: boolean;
+  /** Shortest gap between two pointer queries while it moves, ms (default 10). */
+  pointerMinIntervalMs?: number;
+  /**
+   * Poll the pointer every this many ms (0: never). Default 50, only where no event tells:
+   * without XInput 2, or while a viewer is shown the position (server mouse mode: warps
+   * raise no raw motion). Given explicitly: polled always.
+   */
   pointerPollMs?: number;
   /** Share the CLIPBOARD selection (default true). */
   clipboard?: boolean;
   /** Largest clipboard text, bytes (default 16 MiB). */
   clipboardMaxBytes?: number;
   /**
-   * Merge damage rectangles before reporting them (default { slack: 2048, maxRects: 128 }):
+   * Merge damage rectangles before reporting them (default { slack: 512, maxRects: 128 }):
    * thousands of tiny pieces cost a GetImage and an image each. false: report X's rectangles as they are.
    */
   coalesce?: CoalesceOptions | false;
@@ -57,20 +77,20 @@ export interface X11SourceOptions extends X11ConnectOptions {
   scroll?: ScrollOptions | false;
   /** Largest screen accepted, in pixels per side (default 8192). */
   maxSide?: number;
+  /** Run the scroll search and pixel copies once on made-up pictures at start (x11/warm-up.ts; default true). */
+  warmUp?: boolean;
   /** Diagnostics (default: none). */
   log?: (msg: string) => void;
 }
 
 interface Ext { majorOpcode: number; firstEvent: number }
 
-export type { ScrollStats as X11ScrollStats } from './scroll.js';
+export type { ScrollStats as X11ScrollStats } from './scroll-box.js';
 
 export interface X11DisplaySource extends DisplaySource {
   readonly scrollStats: ScrollStats;
 }
 
-/** Buttons of the SPICE mask, bit by bit, as X buttons. */
-const X_BUTTONS = [1, 2, 3, 8, 9];
 
 export function createX11Source(display: string, opts: X11SourceOptions = {}): X11DisplaySource {
   return new X11Source(display, opts);
@@ -88,6 +108,7 @@ class X11Source implements X11DisplaySource {
   private xfixes!: Ext;
   private xtest?: Ext;
   private randr?: Ext;
+  private pointerWatch?: PointerWatch;
   private damage = 0;
   private firstCaptureSeq = Infinity;
   private early: SourceRect[] = [];
@@ -101,11 +122,7 @@ class X11Source implements X11DisplaySource {
   private cursorAgain = false;
   private cursorRetries = 0;
   private clip?: X11Clipboard;
-  private pollTimer?: ReturnType<typeof setInterval>;
-  private polling = false;
-  private lastPointer = { x: -1, y: -1 };
-  private buttons = 0;
-  private readonly keysDown = new Set<number>();
+  private input?: XTestInput;
   private resizing = false;
   private resizeWanted?: { width: number; height: number };
   private stopped = false;
@@ -113,9 +130,20 @@ class X11Source implements X11DisplaySource {
   private readonly warned = new Set<string>();
   /** Rectangles whose frame pixels were read after their last damage: capture() need not read them. */
   private readonly fresh = new FreshRects();
+  /** Row hashes of boxes the search wrote into the frame (the next search there starts from them). */
+  private readonly rowHashes = new RowHashCache();
   /** The sequence number of the latest GetImage whose pixels capture() wrote into the frame. */
   private capturedSeq = 0;
   private scratch = new Uint32Array(0);
+  /**
+   * Where the search reports: one object for the source's life (and for the warm-up, which
+   * it ignores), so the search's compiled code always meets the same functions.
+   */
+  private warming = false;
+  private readonly searchSink = {
+    move: (src: SourceRect, x: number, y: number): void => { if (!this.warming) this.sink?.move?.(src, x, y); },
+    damage: (rects: SourceRect[]): void => { if (!this.warming) this.sink?.damage(rects); },
+  };
 
   constructor(private readonly display: string, private readonly opts: X11SourceOptions) {
     this.name = `x11:${display}`;
@@ -144,12 +172,16 @@ class X11Source implements X11DisplaySource {
     this.sink = sink;
     conn.onError = (e) => this.fatal(e);
     conn.onClose = (err) => { if (err) this.fatal(err); };
-    if (this.early.length) this.report(this.early.splice(0));
-    const poll = this.opts.pointerPollMs ?? 50;
-    if (poll > 0) {
-      this.pollTimer = setInterval(() => this.pollPointer(), poll);
-      this.pollTimer.unref?.();
+    if (this.opts.warmUp ?? true) {
+      this.warming = true;
+      try { warmUpX11(this.searchSink); } finally { this.warming = false; }
     }
+    if (this.early.length) this.report(this.early.splice(0));
+    this.pointerWatch?.start();
+  }
+
+  pointerFollowed(followed: boolean): void {
+    this.pointerWatch?.setFollowed(followed);
   }
 
   private async setUp(conn: X11Connection): Promise<void> {
@@ -162,7 +194,7 @@ class X11Source implements X11DisplaySource {
     }
     this.fmt = { bitsPerPixel: pf.bitsPerPixel, scanlinePad: pf.scanlinePad, msbFirst: conn.setup.imageByteOrder === 1, redMask: visual.redMask, greenMask: visual.greenMask, blueMask: visual.blueMask };
     if (!supportedFormat(this.fmt)) throw new SpiceError(ErrorCode.UNSUPPORTED, `X display ${this.display}: ${pf.bitsPerPixel} bits per pixel is not supported`);
-    const [damage, xfixes, xtest, randr] = await Promise.all(['DAMAGE', 'XFIXES', 'XTEST', 'RANDR'].map((n) => conn.extension(n)));
+    const [damage, xfixes, xtest, randr, xinput] = await Promise.all(['DAMAGE', 'XFIXES', 'XTEST', 'RANDR', 'XInputExtension'].map((n) => conn.extension(n)));
     if (!damage!.present || !xfixes!.present) {
       throw new SpiceError(ErrorCode.UNSUPPORTED, `X display ${this.display} lacks the ${!damage!.present ? 'DAMAGE' : 'XFIXES'} extension`);
     }
@@ -175,6 +207,11 @@ class X11Source implements X11DisplaySource {
     const versions: Promise<unknown>[] = [conn.request(encodeQueryVersion(this.damageExt.majorOpcode, 1, 1), 'DamageQueryVersion')];
     if (this.xtest) versions.push(conn.request(encodeXTestGetVersion(this.xtest.majorOpcode), 'XTestGetVersion'));
     if (this.randr) versions.push(conn.request(encodeQueryVersion(this.randr.majorOpcode, 1, 3), 'RRQueryVersion'));
+    const o = this.opts;
+    this.pointerWatch = new PointerWatch(conn, this.root, { events: o.pointerEvents, minIntervalMs: o.pointerMinIntervalMs, pollMs: o.pointerPollMs },
+      (x, y) => this.sink?.pointer(x, y), (e) => this.fatal(e), this.log);
+    versions.push(this.pointerWatch.select(xinput!.present ? xinput!.majorOpcode : 0));
+    if (this.xtest) this.input = new XTestInput(conn, this.xtest.majorOpcode, this.root, this.pointerWatch, (k, m) => this.warnOnce(k, m));
     await Promise.all(versions);
 
     const win = conn.allocId();
@@ -229,8 +266,10 @@ class X11Source implements X11DisplaySource {
       const x1 = Math.min(f.width, Math.ceil(r.x + r.width)), y1 = Math.min(f.height, Math.ceil(r.y + r.height));
       if (x1 <= x0 || y1 <= y0) continue;
       // (Resized meanwhile: the old frame gets the pixels, the whole new one gets read.)
+      const area = { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
       jobs.push(this.getImage(x0, y0, x1 - x0, y1 - y0, f.pixels, y0 * f.stride + x0, f.stride, (seq) => {
         if (seq > this.capturedSeq) this.capturedSeq = seq;
+        this.rowHashes.invalidate(area);
       }));
     }
     await Promise.all(jobs);
@@ -246,11 +285,21 @@ class X11Source implements X11DisplaySource {
     const bands: Promise<boolean>[] = [];
     for (let r = 0; r < h; r += rowsPer) {
       const n = Math.min(rowsPer, h - r);
-      const req = conn.request(encodeGetImage(this.root, x, y + r, w, n), 'GetImage');
+      // Large replies go straight from the socket's reads into dst as they arrive.
+      let streamed = false;
+      const open = (size: number) => {
+        const sink = zpixmapSink(this.fmt, w, n, dst, at + r * stride, stride, size);
+        streamed = sink !== undefined;
+        return sink;
+      };
+      const req = conn.requestParts(encodeGetImage(this.root, x, y + r, w, n), 'GetImage', open);
       const seq = conn.lastSequence;
       bands.push(req.then(
-        (reply) => {
-          copyZPixmap(parseGetImage(reply).data, w, n, this.fmt, dst, at + r * stride, stride);
+        (parts) => {
+          if (!streamed) {
+            parseGetImageParts(parts);
+            copyZPixmapParts(parts, 32, w, n, this.fmt, dst, at + r * stride, stride);
+          }
           wrote?.(seq);
           return true;
         },
@@ -269,6 +318,7 @@ class X11Source implements X11DisplaySource {
     if (code === this.damageExt.firstEvent) return this.onDamage(seq, b);
     if (code === this.xfixes.firstEvent + 1) { void this.updateCursor(true); return; }
     if (code === this.xfixes.firstEvent) { this.clip?.handleOwnerChange(b); return; }
+    if (code === Ev.GenericEvent && this.pointerWatch?.onGenericEvent(b)) return;
     if (code === Ev.ConfigureNotify) {
       const c = parseConfigureNotify(b);
       if (c.window === this.root && (c.width !== this.fr.width || c.height !== this.fr.height)) this.onResized(c.width, c.height);
@@ -281,12 +331,8 @@ class X11Source implements X11DisplaySource {
     if (this.opts.damage === 'raw') {
       if (seq < this.firstCaptureSeq) return;
       const a = parseDamageNotify(b).area;
-      if (this.rawBatch.push({ x: a.x, y: a.y, width: a.width, height: a.height }) === 1) {
-        setImmediate(() => {
-          const batch = this.rawBatch;
-          this.rawBatch = [];
-          if (!this.stopped && batch.length) this.report(batch);
-        });
+      if (this.rawBatch.push({ x: a.x, y: a.y, width: a.width, height: a.height }) === 1 && !this.fetching) {
+        setImmediate(() => void this.deliverRaw());
       }
       return;
     }
@@ -307,6 +353,23 @@ class X11Source implements X11DisplaySource {
         const out = rects.filter((r: Rect) => r.width > 0 && r.height > 0);
         if (out.length) await this.deliver(out);
       } while (this.dirty && !this.stopped);
+    } catch (e) {
+      this.fatal(e);
+    } finally {
+      this.fetching = false;
+    }
+  }
+
+  /** Delivers the raw rectangles gathered (searching them like region damage), one batch at a time. */
+  private async deliverRaw(): Promise<void> {
+    if (this.fetching) return;
+    this.fetching = true;
+    try {
+      while (this.rawBatch.length && !this.stopped) {
+        const batch = this.rawBatch;
+        this.rawBatch = [];
+        await this.deliver(batch.filter((r) => r.width > 0 && r.height > 0));
+      }
     } catch (e) {
       this.fatal(e);
     } finally {
@@ -337,33 +400,41 @@ class X11Source implements X11DisplaySource {
     const rects = c === false ? raw : coalesceRects(raw, c);
     const sink = this.sink;
     if (!sink) { this.early.push(...rects); return; }
-    const move = sink.move?.bind(sink);
+    const move = sink.move;
     if (sc === false || !move) { this.damaged(rects); return; }
     const f = this.fr;
     const { big, rest } = pickBoxes(rects, f, sc);
     if (!big.length) { this.damaged(rest); return; }
-    // Read them into `scratch`, one after another, each with its own width as stride.
-    const at: number[] = [];
+    // Read them into `scratch`, one after another, each row at the same word parity as in
+    // the frame (the search compares two words at a time where both line up).
+    const at: number[] = [], strides: number[] = [];
     let total = 0;
-    for (const r of big) { at.push(total); total += r.width * r.height; }
+    for (const r of big) {
+      const stride = r.width + ((r.width ^ f.stride) & 1);
+      total += (total ^ (r.y * f.stride + r.x)) & 1;
+      at.push(total);
+      strides.push(stride);
+      total += stride * r.height;
+    }
     if (this.scratch.length < total) this.scratch = new Uint32Array(total);
     const scratch = this.scratch;
     const firstSeq = this.conn!.lastSequence + 1;
-    const read = await Promise.all(big.map((r, i) => this.getImage(r.x, r.y, r.width, r.height, scratch, at[i]!, r.width)));
+    const read = await Promise.all(big.map((r, i) => this.getImage(r.x, r.y, r.width, r.height, scratch, at[i]!, strides[i]!)));
     if (this.stopped || this.fr !== f) return; // a resize reported the whole new frame
     // A capture that asked for pixels after us wrote newer ones than ours: don't put ours over them.
     const raced = this.capturedSeq >= firstSeq;
     if (raced) this.scrollStats.raced++;
     for (let i = 0; i < big.length; i++) {
       if (raced || !read[i]) { rest.push(big[i]!); continue; }
-      const view = { pixels: scratch, offset: at[i]!, stride: big[i]!.width };
-      this.fresh.add(searchBox(f, big[i]!, view, { move, damage: (r) => sink.damage(r) }, sc, this.scrollStats));
+      const view = { pixels: scratch, offset: at[i]!, stride: strides[i]! };
+      this.fresh.add(searchBox(f, big[i]!, view, this.searchSink, sc, this.scrollStats, this.rowHashes));
     }
     this.damaged(rest);
   }
 
   private onResized(width: number, height: number): void {
     this.fresh.clear();
+    this.rowHashes.clear();
     try {
       this.newFrame(width, height);
     } catch (e) {
@@ -404,60 +475,17 @@ class X11Source implements X11DisplaySource {
     }
   }
 
-  private async pollPointer(): Promise<void> {
-    if (this.polling || this.stopped || !this.conn) return;
-    this.polling = true;
-    try {
-      const p = parseQueryPointer(await this.conn.request(encodeQueryPointer(this.root), 'QueryPointer'));
-      if (!this.stopped && p.sameScreen && (p.rootX !== this.lastPointer.x || p.rootY !== this.lastPointer.y)) {
-        this.lastPointer = { x: p.rootX, y: p.rootY };
-        this.sink?.pointer(p.rootX, p.rootY);
-      }
-    } catch (e) {
-      this.fatal(e);
-    } finally {
-      this.polling = false;
-    }
-  }
-
   key(ev: KeyEvent): void {
-    if (!this.canInput()) return;
-    const kc = scancodeToXKeycode(ev.scancode);
-    const s = this.conn!.setup;
-    if (kc === undefined || kc < s.minKeycode || kc > s.maxKeycode) {
-      this.warnOnce(`key ${ev.scancode.toString(16)}`, `x11: no X keycode for scancode 0x${ev.scancode.toString(16)}${ev.code ? ` (${ev.code})` : ''}`);
-      return;
-    }
-    if (ev.down) this.keysDown.add(kc); else this.keysDown.delete(kc);
-    this.conn!.send(encodeFakeInput(this.xtest!.majorOpcode, ev.down ? FakeType.KeyPress : FakeType.KeyRelease, kc));
+    if (this.canInput()) this.input!.key(ev);
   }
 
   pointer(ev: PointerEvent): void {
-    if (!this.canInput()) return;
-    const conn = this.conn!, major = this.xtest!.majorOpcode;
-    const x = Math.max(0, Math.min(this.fr.width - 1, Math.round(ev.x)));
-    const y = Math.max(0, Math.min(this.fr.height - 1, Math.round(ev.y)));
-    if (x !== this.lastPointer.x || y !== this.lastPointer.y) {
-      conn.send(encodeFakeInput(major, FakeType.MotionNotify, 0, this.root, x, y));
-      this.lastPointer = { x, y };
-    }
-    const changed = (ev.buttons ^ this.buttons) & 0x1f;
-    for (let bit = 0; bit < X_BUTTONS.length; bit++) {
-      if (!(changed & (1 << bit))) continue;
-      conn.send(encodeFakeInput(major, ev.buttons & (1 << bit) ? FakeType.ButtonPress : FakeType.ButtonRelease, X_BUTTONS[bit]!));
-    }
-    this.buttons = ev.buttons & 0x1f;
-    const wheel = Math.max(-64, Math.min(64, Math.trunc(ev.wheel ?? 0)));
-    for (let i = 0; i < Math.abs(wheel); i++) {
-      const b = wheel < 0 ? 4 : 5;
-      conn.send(encodeFakeInput(major, FakeType.ButtonPress, b));
-      conn.send(encodeFakeInput(major, FakeType.ButtonRelease, b));
-    }
+    if (this.canInput()) this.input!.pointer(ev, this.fr.width, this.fr.height);
   }
 
   private canInput(): boolean {
-    if (this.stopped || !this.conn || this.conn.isClosed) return false;
-    if (!this.xtest) { this.warnOnce('xtest', 'x11: no XTEST: input ignored'); return false; }
+    if (this.stopped || !this.conn || this.conn.isClosed || !this.pointerWatch) return false;
+    if (!this.input) { this.warnOnce('xtest', 'x11: no XTEST: input ignored'); return false; }
     return true;
   }
 
@@ -512,22 +540,14 @@ class X11Source implements X11DisplaySource {
   }
 
   private shutdown(): void {
-    if (this.pollTimer) clearInterval(this.pollTimer);
-    this.pollTimer = undefined;
+    this.pointerWatch?.stop();
     const conn = this.conn;
     if (conn && !conn.isClosed) {
       // Leave nothing held down in the X server.
-      if (this.xtest) {
-        for (const kc of this.keysDown) conn.send(encodeFakeInput(this.xtest.majorOpcode, FakeType.KeyRelease, kc));
-        for (let bit = 0; bit < X_BUTTONS.length; bit++) {
-          if (this.buttons & (1 << bit)) conn.send(encodeFakeInput(this.xtest.majorOpcode, FakeType.ButtonRelease, X_BUTTONS[bit]!));
-        }
-      }
+      this.input?.releaseAll();
       conn.onClose = () => {};
       conn.close();
     }
-    this.keysDown.clear();
-    this.buttons = 0;
   }
 
   async stop(): Promise<void> {
