@@ -43,10 +43,13 @@ test('type and send-keys reach an xterm on Xspice', async (t) => {
   await sleep(500);
   const uri = `spice://127.0.0.1:${x.port}`;
   await ok('mouse', uri, 'move', '200', '60');
+  // Focus follows the pointer: type only once X has put it over the xterm.
+  await waitUntil('the pointer over the xterm', async () => /x:200 y:60\b/.test((await x.exec('xdotool', ['getmouselocation'])).stdout), { timeoutMs: 10_000 });
   const text = 'Hello, World! 0123456789 ~!@#$%^&*()_+{}|:"<>? `-=[]\\;\',./';
   await ok('type', uri, `${text}\n`);
   await ok('send-keys', uri, 'x', 'y', 'BackSpace', 'shift+z', 'Return', 'ctrl+d');
-  await waitUntil('the xterm wrote what it received', () => existsSync(out) && readFileSync(out, 'utf8').split('\n').length >= 3, { timeoutMs: 10_000 });
+  await waitUntil('the xterm wrote what it received', () => existsSync(out) && readFileSync(out, 'utf8').split('\n').length >= 3, { timeoutMs: 10_000 })
+    .catch((e: Error) => { throw new Error(`${e.message}; it has: ${JSON.stringify(existsSync(out) ? readFileSync(out, 'utf8') : null)}`); });
   assert.equal(readFileSync(out, 'utf8'), `${text}\nxZ\n`);
 });
 
