@@ -347,3 +347,74 @@ test('pickBoxes: large rectangles (clipped to the frame, within the budget) are 
   assert.deepEqual(big, [{ x: 0, y: 700, width: 550, height: 100 }]);
   assert.equal(rest.length, 3);
 });
+
+test('searchBox: a box of one colour is reported whole (one fill, as drawn), the frame gets it, nothing moves', () => {
+  const FW = 200, FH = 120, box = { x: 21, y: 13, width: 101, height: 57 };
+  const frame = { width: FW, height: FH, stride: FW, pixels: textRows(FW, FH, lcg(5)) };
+  // Part of the box already had the colour: still the whole box, not the pixels that changed.
+  for (let y = 20; y < 40; y++) frame.pixels.fill(0xcc0000, y * FW + 30, y * FW + 90);
+  const read = new Uint32Array(box.width * box.height).fill(0xcc0000);
+  read[7] = 0xff000000 | 0xcc0000; // another pad byte: the same colour
+  const calls: string[] = [];
+  const stats = newScrollStats();
+  const changed = searchBox(frame, box, view(read, box.width), {
+    move: () => calls.push('move'), damage: (rects) => calls.push(`damage ${JSON.stringify(rects)}`),
+  }, undefined, stats);
+  assert.deepEqual(changed, [box]);
+  assert.deepEqual(calls, [`damage ${JSON.stringify([box])}`]);
+  for (let y = 0; y < FH; y++) for (let x = 0; x < FW; x++) {
+    const inBox = x >= box.x && x < box.x + box.width && y >= box.y && y < box.y + box.height;
+    if (inBox) assert.equal(frame.pixels[y * FW + x]! & 0xffffff, 0xcc0000);
+  }
+  assert.deepEqual([stats.searched, stats.moves, stats.changedPixels], [1, 0, box.width * box.height]);
+  // One pixel off: a normal search (that pixel's neighbourhood is what changed, plus the rest).
+  read[500] = 0xcc0001;
+  const frame2 = { width: FW, height: FH, stride: FW, pixels: textRows(FW, FH, lcg(5)) };
+  const changed2 = searchBox(frame2, box, view(read, box.width), { move: () => {}, damage: () => {} }, undefined, newScrollStats());
+  assert.ok(changed2.length >= 1 && changed2.every((r) => r.x >= box.x && r.y >= box.y && r.x + r.width <= box.x + box.width && r.y + r.height <= box.y + box.height));
+});
+
+test('findScroll: pad bytes that differ, odd offsets and strides (word pairs that do not line up) change nothing', () => {
+  const rnd = lcg(77);
+  for (let round = 0; round < 24; round++) {
+    const w = 60 + Math.floor(rnd() * 90), h = 40 + Math.floor(rnd() * 60);
+    const before = textRows(w, h, rnd);
+    const after = scrolled(before, w, h, -(3 + Math.floor(rnd() * 12)), rnd);
+    const want = run(before, after, w, h);
+    // The same pictures at odd places in bigger buffers, with random pad bytes on both sides.
+    const pad = (px: Uint32Array, off: number, stride: number) => {
+      const out = new Uint32Array(off + stride * h + 7);
+      for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) out[off + y * stride + x] = (px[y * w + x]! | (Math.floor(rnd() * 256) << 24)) >>> 0;
+      return out;
+    };
+    const bo = round % 3, ao = (round >> 1) % 3, bs = w + (round % 2), as = w + 1 + (round % 3);
+    const got = findScroll(view(pad(before, bo, bs), bs, bo), view(pad(after, ao, as), as, ao), w, h);
+    assert.deepEqual(got, want, `round ${round}`);
+    assertExact(before, after, w, h, got, `round ${round}`);
+  }
+});
+
+test('RowHashCache: a search that starts from the hashes the last one left finds the same; stale or wrong hashes never make a wrong move', () => {
+  const FW = 320, FH = 200, box = { x: 10, y: 8, width: 300, height: 176 }, rnd = lcg(13);
+  const frame = { width: FW, height: FH, stride: FW, pixels: new Uint32Array(FW * FH).fill(0x333333) };
+  let cur = textRows(box.width, box.height, rnd);
+  for (let y = 0; y < box.height; y++) frame.pixels.set(cur.subarray(y * box.width, (y + 1) * box.width), (box.y + y) * FW + box.x);
+  const cache = new RowHashCache();
+  const plain = { ...frame, pixels: frame.pixels.slice() };
+  const sink = { move: () => {}, damage: () => {} };
+  for (let step = 0; step < 6; step++) {
+    const next = scrolled(cur, box.width, box.height, -16, rnd);
+    const withCache = searchBox(frame, box, view(next, box.width), sink, undefined, newScrollStats(), cache);
+    const without = searchBox(plain, box, view(next, box.width), sink, undefined, newScrollStats());
+    assert.deepEqual(withCache, without, `step ${step}`);
+    assert.ok(cache.get(box), 'the new hashes are kept');
+    cur = next;
+  }
+  cache.invalidate({ x: 100, y: 100, width: 1, height: 1 });
+  assert.equal(cache.get(box), undefined, 'a write inside the box drops them');
+  // Wrong hashes for the old box: whatever they propose, the pixels decide.
+  const next = scrolled(cur, box.width, box.height, -16, rnd);
+  const liar = new Int32Array(box.height).map((_, i) => (i * 7919) | 0);
+  const r = findScroll(view(frame.pixels, FW, box.y * FW + box.x), view(next, box.width), box.width, box.height, { hashes: { before: liar } });
+  assertExact(cur, next, box.width, box.height, r, 'with wrong cached hashes');
+});

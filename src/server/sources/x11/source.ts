@@ -92,6 +92,8 @@ export interface X11DisplaySource extends DisplaySource {
 }
 
 
+const overlaps = (a: SourceRect, b: SourceRect) => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+
 export function createX11Source(display: string, opts: X11SourceOptions = {}): X11DisplaySource {
   return new X11Source(display, opts);
 }
@@ -132,8 +134,10 @@ class X11Source implements X11DisplaySource {
   private readonly fresh = new FreshRects();
   /** Row hashes of boxes the search wrote into the frame (the next search there starts from them). */
   private readonly rowHashes = new RowHashCache();
-  /** The sequence number of the latest GetImage whose pixels capture() wrote into the frame. */
-  private capturedSeq = 0;
+  /** The latest GetImages whose pixels capture() (started to) put into the frame, and where. */
+  private captured: { seq: number; area: SourceRect }[] = [];
+  /** The newest of those no longer listed (a search older than it counts as raced everywhere). */
+  private capturedDropped = 0;
   private scratch = new Uint32Array(0);
   /**
    * Where the search reports: one object for the source's life (and for the warm-up, which
@@ -268,7 +272,7 @@ class X11Source implements X11DisplaySource {
       // (Resized meanwhile: the old frame gets the pixels, the whole new one gets read.)
       const area = { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
       jobs.push(this.getImage(x0, y0, x1 - x0, y1 - y0, f.pixels, y0 * f.stride + x0, f.stride, (seq) => {
-        if (seq > this.capturedSeq) this.capturedSeq = seq;
+        if (this.captured.push({ seq, area }) > 64) this.capturedDropped = Math.max(this.capturedDropped, this.captured.shift()!.seq);
         this.rowHashes.invalidate(area);
       }));
     }
@@ -277,7 +281,8 @@ class X11Source implements X11DisplaySource {
 
   /**
    * Reads a rectangle of the root window into `dst` (GetImage in bands of rows); false when
-   * the screen shrank under it (BadMatch; ConfigureNotify follows). `wrote`: after each band.
+   * the screen shrank under it (BadMatch; ConfigureNotify follows). `wrote`: when a band's
+   * pixels start going into `dst` (a streamed band is written as it arrives).
    */
   private getImage(x: number, y: number, w: number, h: number, dst: Uint32Array, at: number, stride: number, wrote?: (seq: number) => void): Promise<boolean> {
     const conn = this.conn!;
@@ -290,6 +295,7 @@ class X11Source implements X11DisplaySource {
       const open = (size: number) => {
         const sink = zpixmapSink(this.fmt, w, n, dst, at + r * stride, stride, size);
         streamed = sink !== undefined;
+        if (streamed) wrote?.(seq);
         return sink;
       };
       const req = conn.requestParts(encodeGetImage(this.root, x, y + r, w, n), 'GetImage', open);
@@ -298,9 +304,9 @@ class X11Source implements X11DisplaySource {
         (parts) => {
           if (!streamed) {
             parseGetImageParts(parts);
+            wrote?.(seq);
             copyZPixmapParts(parts, 32, w, n, this.fmt, dst, at + r * stride, stride);
           }
-          wrote?.(seq);
           return true;
         },
         (e) => {
@@ -421,11 +427,11 @@ class X11Source implements X11DisplaySource {
     const firstSeq = this.conn!.lastSequence + 1;
     const read = await Promise.all(big.map((r, i) => this.getImage(r.x, r.y, r.width, r.height, scratch, at[i]!, strides[i]!)));
     if (this.stopped || this.fr !== f) return; // a resize reported the whole new frame
-    // A capture that asked for pixels after us wrote newer ones than ours: don't put ours over them.
-    const raced = this.capturedSeq >= firstSeq;
-    if (raced) this.scrollStats.raced++;
+    // A capture that asked for pixels after us wrote newer ones than ours there: don't put ours over them.
+    const raced = (b: SourceRect) => this.capturedDropped >= firstSeq || this.captured.some((c) => c.seq >= firstSeq && overlaps(c.area, b));
     for (let i = 0; i < big.length; i++) {
-      if (raced || !read[i]) { rest.push(big[i]!); continue; }
+      if (!read[i]) { rest.push(big[i]!); continue; }
+      if (raced(big[i]!)) { this.scrollStats.raced++; rest.push(big[i]!); continue; }
       const view = { pixels: scratch, offset: at[i]!, stride: strides[i]! };
       this.fresh.add(searchBox(f, big[i]!, view, this.searchSink, sc, this.scrollStats, this.rowHashes));
     }

@@ -66,7 +66,7 @@ export function warmUpX11(sink: { move(src: SourceRect, x: number, y: number): v
   kept.push(sink, stats, cache, base, read, frame);
   let seed = 12345;
   const rnd = (n: number) => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 8) % n;
-  for (let k = 0; k < 2000; k++) {
+  for (let k = 0; k < 1200; k++) {
     // Odd and even places and sizes: every parity branch of the pairwise compares.
     const box = { x: 60 + rnd(11), y: 8 + rnd(24), width: 40 + rnd(17), height: 20 + rnd(9) };
     const kind = k % 4, shift = 1 + rnd(5);
