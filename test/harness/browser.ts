@@ -9,7 +9,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { pngFromDataUrl } from '../helpers/png-decode.js';
 import { needPeers, interopRequired } from './peers.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
@@ -62,4 +63,20 @@ export async function chromiumReady(t: TestContext, ...peers: string[]): Promise
   viewerBundle();
   browser ??= pw.chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
   return browser;
+}
+
+/** The viewer page's status line text. */
+export const statusText = (page: Page): Promise<string> => page.evaluate(() => document.getElementById('status')?.textContent ?? '');
+
+/** The page's (first) canvas as 0x00RRGGBB pixels, or undefined while it has no size. */
+export async function canvasImage(page: Page): Promise<{ width: number; height: number; pixels: Uint32Array } | undefined> {
+  const url = await page.evaluate(() => {
+    const c = document.querySelector('canvas');
+    return c && c.width > 0 && c.height > 0 ? c.toDataURL('image/png') : null;
+  });
+  if (!url) return undefined;
+  const png = pngFromDataUrl(url);
+  const pixels = new Uint32Array(png.width * png.height);
+  for (let i = 0; i < pixels.length; i++) pixels[i] = (png.rgba[i * 4]! << 16) | (png.rgba[i * 4 + 1]! << 8) | png.rgba[i * 4 + 2]!;
+  return { width: png.width, height: png.height, pixels };
 }

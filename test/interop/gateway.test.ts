@@ -21,10 +21,9 @@ import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { chromiumReady, viewerBundle } from '../harness/browser.js';
+import { canvasImage, chromiumReady, statusText, viewerBundle } from '../harness/browser.js';
 import { needPeers, startQemu, startXspice, makePki, waitUntil, makeTempDir, removeTempDir } from '../harness/peers.js';
 import { settledRoot, startScene, sameImage, diffImages } from '../harness/scene.js';
-import { pngFromDataUrl } from '../helpers/png-decode.js';
 import { decodePnm, type RgbaImage } from '../../src/cli/image-files.js';
 import { Gateway } from '../../src/gateway/gateway.js';
 import { listenGateway, type GatewayListening } from '../../src/gateway/listen.js';
@@ -84,19 +83,6 @@ async function openPage(t: import('node:test').TestContext, b: Browser, token: s
   return { page, log };
 }
 
-const statusText = (page: Page) => page.evaluate(() => document.getElementById('status')?.textContent ?? '');
-
-async function canvasImage(page: Page): Promise<RgbaImage | undefined> {
-  const url = await page.evaluate(() => {
-    const c = document.querySelector('canvas');
-    return c && c.width > 0 && c.height > 0 ? c.toDataURL('image/png') : null;
-  });
-  if (!url) return undefined;
-  const png = pngFromDataUrl(url);
-  const pixels = new Uint32Array(png.width * png.height);
-  for (let i = 0; i < pixels.length; i++) pixels[i] = (png.rgba[i * 4]! << 16) | (png.rgba[i * 4 + 1]! << 8) | png.rgba[i * 4 + 2]!;
-  return { width: png.width, height: png.height, pixels };
-}
 
 function describeDiff(a: RgbaImage | undefined, b: RgbaImage): string {
   if (!a) return 'no picture on the canvas';

@@ -12,10 +12,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
-import { chromiumReady, viewerBundle } from '../harness/browser.js';
+import { canvasImage, chromiumReady, statusText, viewerBundle } from '../harness/browser.js';
 import { freePort, waitUntil, sleep } from '../harness/peers.js';
 import { countDiff, type Img } from '../harness/serve.js';
-import { pngFromDataUrl } from '../helpers/png-decode.js';
 import { createServer } from '../../src/server/server.js';
 import { listen } from '../../src/server/listen.js';
 import { createDemoSource } from '../../src/server/sources/demo.js';
@@ -83,19 +82,6 @@ async function openPage(t: Ctx, b: Browser, port: number, query = '') {
 
 const seen = (page: Page) => page.evaluate(() => (window as unknown as { seen: Seen[] }).seen);
 const state = (page: Page) => page.evaluate(() => document.getElementById('status')!.dataset.state ?? '');
-const statusText = (page: Page) => page.evaluate(() => document.getElementById('status')?.textContent ?? '');
-
-async function canvasImage(page: Page): Promise<Img | undefined> {
-  const url = await page.evaluate(() => {
-    const c = document.querySelector('canvas');
-    return c && c.width > 0 && c.height > 0 ? c.toDataURL('image/png') : null;
-  });
-  if (!url) return undefined;
-  const png = pngFromDataUrl(url);
-  const pixels = new Uint32Array(png.width * png.height);
-  for (let i = 0; i < pixels.length; i++) pixels[i] = (png.rgba[i * 4]! << 16) | (png.rgba[i * 4 + 1]! << 8) | png.rgba[i * 4 + 2]!;
-  return { width: png.width, height: png.height, pixels };
-}
 
 async function shows(page: Page, log: string[], want: () => Img, what: string): Promise<void> {
   let diff = -2;

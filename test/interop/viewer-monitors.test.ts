@@ -19,10 +19,9 @@ import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { chromiumReady, viewerBundle } from '../harness/browser.js';
+import { canvasImage, chromiumReady, statusText, viewerBundle } from '../harness/browser.js';
 import { startXspice, startQemu, waitUntil, makeTempDir, removeTempDir, sleep, type XspicePeer } from '../harness/peers.js';
 import { settledRoot, sameImage, diffImages } from '../harness/scene.js';
-import { pngFromDataUrl } from '../helpers/png-decode.js';
 import { decodePnm, type RgbaImage } from '../../src/cli/image-files.js';
 import { viewerHttpHandler } from '../../src/server/web-files.js';
 
@@ -50,19 +49,6 @@ async function openViewer(t: Ctx, b: Browser, spicePort: number, query: string):
   return { page, log };
 }
 
-const statusText = (page: Page) => page.evaluate(() => document.getElementById('status')?.textContent ?? '');
-
-async function canvasImage(page: Page): Promise<RgbaImage | undefined> {
-  const url = await page.evaluate(() => {
-    const c = document.querySelector('canvas');
-    return c && c.width > 0 && c.height > 0 ? c.toDataURL('image/png') : null;
-  });
-  if (!url) return undefined;
-  const png = pngFromDataUrl(url);
-  const pixels = new Uint32Array(png.width * png.height);
-  for (let i = 0; i < pixels.length; i++) pixels[i] = (png.rgba[i * 4]! << 16) | (png.rgba[i * 4 + 1]! << 8) | png.rgba[i * 4 + 2]!;
-  return { width: png.width, height: png.height, pixels };
-}
 
 function crop(img: RgbaImage, x: number, y: number, w: number, h: number): RgbaImage {
   const pixels = new Uint32Array(w * h);
