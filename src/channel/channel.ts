@@ -100,6 +100,8 @@ export class SpiceChannel extends Emitter<ChannelEvents> {
   private framer?: Framer;
   private headers?: HeaderWriter;
   private readonly out = new ByteWriter(1024);
+  /** Client role: messages to write right after the ticket (see sendAfterTicket). */
+  private afterTicket: AnyMessage[] | undefined = [];
   private pumping = false;
   private again = false;
   /** Serial of the last message processed (for WAIT_FOR_CHANNELS). */
@@ -155,7 +157,7 @@ export class SpiceChannel extends Emitter<ChannelEvents> {
         connectionId: o.connectionId, channelType: o.channelType, channelId: o.channelId,
         password: o.password ?? '', commonCaps: o.commonCaps ?? DEFAULT_CLIENT_COMMON_CAPS,
         channelCaps: o.channelCaps ?? [], crypto,
-      }, write, () => this.opts.flush?.());
+      }, write, () => this.opts.flush?.(), (mini) => this.ticketSent(mini));
       this.link = link;
       try {
         link.start();
@@ -214,13 +216,39 @@ export class SpiceChannel extends Emitter<ChannelEvents> {
     if (this.state !== 'ready') {
       throw new SpiceError(ErrorCode.CLOSED, `cannot send '${msg.name}': the channel is ${this.state}`, this.ctx());
     }
-    const dir: Direction = this.role;
+    if (this.role === 'server') this.unacked++;
+    this.writeRaw(this.encode(msg));
+  }
+
+  private encode(msg: AnyMessage): Uint8Array {
     const w = this.out.reset();
     const at = this.headers!.begin(w);
-    const type = encodeMessageInto(this.def, dir, msg, w);
+    const type = encodeMessageInto(this.def, this.role, msg, w);
     this.headers!.end(w, at, type);
-    if (this.role === 'server') this.unacked++;
-    this.writeRaw(w.finish());
+    return w.finish();
+  }
+
+  /**
+   * Client role: sends `msg` right after the ticket instead of after the link
+   * result, so it already waits in the server's socket when the server starts
+   * the channel (once linked, it is a plain send). spice-server's display
+   * channel reads the client's INIT as it connects and sleeps 10 ms when it is
+   * not there yet; spice-gtk wins that race by answering the result at once,
+   * this does not depend on it. The server reads the message as the channel's
+   * first one, after the link stage; if the link fails it is never read.
+   */
+  sendAfterTicket(msg: AnyMessage): void {
+    if (this.role !== 'client') throw new SpiceError(ErrorCode.BAD_ARGUMENT, 'only a client sends after its ticket', this.ctx());
+    if (this.afterTicket) this.afterTicket.push(msg);
+    else this.send(msg);
+  }
+
+  private ticketSent(miniHeader: boolean): void {
+    const msgs = this.afterTicket!;
+    this.afterTicket = undefined;
+    this.headers = new HeaderWriter(miniHeader);
+    for (const msg of msgs) this.writeRaw(this.encode(msg));
+    if (msgs.length) this.opts.flush?.();
   }
 
   /** Server role: starts an ACK window (SET_ACK). */
@@ -301,7 +329,9 @@ export class SpiceChannel extends Emitter<ChannelEvents> {
     this.linkInfo = info;
     const max = this.opts.limits?.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
     this.framer = new Framer({ maxMessageSize: max, mini: info.miniHeader });
-    this.headers = new HeaderWriter(info.miniHeader);
+    // A client that wrote messages after its ticket keeps counting their serials.
+    if (!this.headers || this.role === 'server') this.headers = new HeaderWriter(info.miniHeader);
+    this.afterTicket = undefined;
     this.state = 'ready';
     this.emit('linked', info);
   }

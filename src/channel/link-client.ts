@@ -67,6 +67,8 @@ export class ClientLink {
     private readonly opts: ClientLinkOptions,
     private readonly write: (b: Uint8Array) => void,
     private readonly flush: () => void = () => {},
+    /** Called once the ticket is written, before the result: `miniHeader` is what the channel will use. */
+    private readonly ticketSent: (miniHeader: boolean) => void = () => {},
   ) {}
 
   /** Sends SpiceLinkHeader + SpiceLinkMess. */
@@ -78,6 +80,13 @@ export class ClientLink {
       commonCaps: capsToWords(this.opts.commonCaps),
       channelCaps: capsToWords(this.opts.channelCaps),
     }));
+    // Out now: the server starts its RSA key only once it has this message,
+    // and whatever the caller queues next (module loading) must not hold it.
+    this.flush();
+  }
+
+  private miniHeader(serverCommon: number[]): boolean {
+    return serverCommon.includes(CommonCap.MINI_HEADER) && this.opts.commonCaps.includes(CommonCap.MINI_HEADER);
   }
 
   get done(): boolean {
@@ -126,7 +135,9 @@ export class ClientLink {
           throw new SpiceError(ErrorCode.INCONSISTENT, `the server key gives a ${ticket.length}-byte ticket, not ${ENCRYPTED_TICKET_BYTES}: is it a 1024-bit RSA key?`);
         }
         this.write(ticket);
+        this.flush();
         this.state = 'result';
+        this.ticketSent(this.miniHeader(common));
         return true;
       }
       case 'result': {
@@ -138,7 +149,7 @@ export class ClientLink {
         this.result = {
           serverCommonCaps: r.common,
           serverChannelCaps: r.channel,
-          miniHeader: r.common.includes(CommonCap.MINI_HEADER) && this.opts.commonCaps.includes(CommonCap.MINI_HEADER),
+          miniHeader: this.miniHeader(r.common),
           auth: 'spice',
           serverVersion: this.version,
         };

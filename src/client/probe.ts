@@ -163,7 +163,7 @@ export async function probe(target: string, opts: ProbeOptions): Promise<ProbeRe
           ch.once('closed', () => firstMessage());
           // spice-server's display worker blocks (up to 15 s, stalling every
           // channel it serves) until the client's DISPLAY_INIT arrives.
-          if (c.type === ChannelType.DISPLAY) ch.once('linked', () => ch.send({ name: 'init', body: displayInitBody() }));
+          if (c.type === ChannelType.DISPLAY) ch.sendAfterTicket({ name: 'init', body: displayInitBody() });
         };
         const o = await linkWithFallback(c.type, c.id, sessionId, { ...opts, track, setup: setupSecondary });
         opened.push(o);

@@ -15,6 +15,7 @@ import { encodeMessage } from '../../src/protocol/messages.js';
 import { channels } from '../../src/protocol/schema/channels.js';
 import { pair, until, linked } from '../helpers/pair.js';
 import { concat } from '../helpers/bytes.js';
+import { displayInitBody } from '../../src/client/defaults.js';
 
 test('links without a password (ticketing disabled) and uses mini headers', async () => {
   const { client, server } = pair();
@@ -100,6 +101,59 @@ test('full data headers when the client does not offer MINI_HEADER', async () =>
   const last = server.wrote.at(-1)!;
   assert.equal(last.length, 18 + 4);
   assert.equal(new DataView(last.buffer, last.byteOffset).getBigUint64(0, true), 2n);
+});
+
+// ------------------------------------------------------------- messages after the ticket
+
+for (const mini of [true, false]) {
+  test(`a message sent after the ticket is the server's first, ahead of the link result (${mini ? 'mini' : 'full'} headers)`, async () => {
+    const caps = mini ? undefined : { commonCaps: [CommonCap.PROTOCOL_AUTH_SELECTION, CommonCap.AUTH_SPICE] };
+    const { client, server } = pair({ channelType: ChannelType.DISPLAY, password: 'pw', serverPassword: 'pw', client: caps });
+    let linkedWhenWritten: boolean | undefined;
+    const write = client.channel.opts.write;
+    client.channel.opts.write = (b) => {
+      if (b.length === (mini ? 6 : 18) + 14) linkedWhenWritten = client.channel.ready;
+      write(b);
+    };
+    client.channel.sendAfterTicket({ name: 'init', body: displayInitBody({ pixmapCacheSize: 1234 }) });
+    server.channel.start();
+    client.channel.start();
+    await Promise.all([linked(client.channel), linked(server.channel)]);
+    // link message, auth mechanism, ticket, then INIT: written before the result came back
+    assert.equal(client.wrote.length, 4);
+    assert.equal(client.wrote[2]!.length, 128);
+    assert.equal(linkedWhenWritten, false);
+    client.channel.send({ name: 'preferred_compression', body: { image_compression: 3 } });
+    await until(() => server.messages.length === 2);
+    assert.deepEqual(server.messages.map((m) => m.name), ['init', 'preferred_compression']);
+    assert.equal((server.messages[0]!.body as { pixmap_cache_size: bigint }).pixmap_cache_size, 1234n);
+    if (!mini) {
+      // serials go on from the message sent early
+      const last = client.wrote.at(-1)!;
+      assert.equal(new DataView(last.buffer, last.byteOffset).getBigUint64(0, true), 2n);
+    }
+  });
+}
+
+test('a message sent after the ticket is never read when the password is refused', async () => {
+  const { client, server } = pair({ channelType: ChannelType.DISPLAY, password: 'nope', serverPassword: 'right' });
+  client.channel.sendAfterTicket({ name: 'init', body: displayInitBody() });
+  server.channel.start();
+  client.channel.start();
+  await until(() => client.closed && server.closed);
+  assert.equal(client.errors[0]!.code, ErrorCode.AUTH_FAILED);
+  assert.deepEqual(server.messages, []);
+});
+
+test('once linked, sendAfterTicket is a plain send; a server cannot use it', async () => {
+  const { client, server } = pair({ channelType: ChannelType.DISPLAY });
+  server.channel.start();
+  client.channel.start();
+  await Promise.all([linked(client.channel), linked(server.channel)]);
+  client.channel.sendAfterTicket({ name: 'init', body: displayInitBody() });
+  await until(() => server.messages.length === 1);
+  assert.equal(server.messages[0]!.name, 'init');
+  assert.throws(() => server.channel.sendAfterTicket({ name: 'mark', body: {} }), (e: { code?: string }) => e.code === ErrorCode.BAD_ARGUMENT);
 });
 
 // ------------------------------------------------------------- split at every offset

@@ -147,17 +147,18 @@ export class DisplayClient extends ChannelClient {
       refuse: (id) => this.refuseStream(id),
     });
     shared.imageCache.users++;
+    // INIT goes out with the ticket: spice-server waits for it as the channel connects.
+    channel.sendAfterTicket({
+      name: 'init',
+      body: displayInitBody({
+        pixmapCacheSize: opts.pixmapCacheSize ?? DISPLAY_INIT_DEFAULTS.pixmapCacheSize,
+        glzWindowSize: shared.glzWindowPixels,
+      }),
+    });
     channel.once('linked', () => this.announce());
   }
 
   private announce(): void {
-    this.channel.send({
-      name: 'init',
-      body: displayInitBody({
-        pixmapCacheSize: this.opts.pixmapCacheSize ?? DISPLAY_INIT_DEFAULTS.pixmapCacheSize,
-        glzWindowSize: this.shared.glzWindowPixels,
-      }),
-    });
     const pref = this.opts.preferredCompression;
     if (pref) {
       const value = (ImageCompression as Record<string, number>)[pref.toUpperCase()];
