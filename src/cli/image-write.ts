@@ -9,15 +9,20 @@ import { ErrorCode, SpiceError } from '../protocol/errors.js';
 import { encodePpm } from './image-pnm.js';
 import type { RgbaImage } from './image-common.js';
 
+/** The encoder for `path`'s extension: .png, or .ppm / .pnm (binary PPM); PNG's is loaded here. */
+export async function imageEncoder(path: string): Promise<(img: RgbaImage) => Uint8Array> {
+  const ext = extname(path).toLowerCase();
+  if (ext === '.png') {
+    const { encodePng } = await import('./image-png-encode.js');
+    return (img) => encodePng(img);
+  }
+  if (ext === '.ppm' || ext === '.pnm') return encodePpm;
+  throw new SpiceError(ErrorCode.BAD_ARGUMENT, `cannot tell the image format of '${path}': use a .png, .ppm or .pnm file name`);
+}
+
 /** Writes `img` to `path`, format chosen by the extension: .png, or .ppm / .pnm (binary PPM). */
 export async function writeImageFile(path: string, img: RgbaImage): Promise<void> {
-  const ext = extname(path).toLowerCase();
-  let bytes: Uint8Array;
-  if (ext === '.png') bytes = (await import('./image-png-encode.js')).encodePng(img);
-  else if (ext === '.ppm' || ext === '.pnm') bytes = encodePpm(img);
-  else {
-    throw new SpiceError(ErrorCode.BAD_ARGUMENT, `cannot tell the image format of '${path}': use a .png, .ppm or .pnm file name`);
-  }
+  const encode = await imageEncoder(path);
   // One synchronous write: the CLI has nothing else to do meanwhile.
-  writeFileSync(path, bytes);
+  writeFileSync(path, encode(img));
 }

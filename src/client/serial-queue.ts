@@ -37,6 +37,11 @@ export class SerialQueue<T> {
     return this.items.length - this.head;
   }
 
+  /** Whether every item pushed so far has been handled. */
+  get isIdle(): boolean {
+    return !this.busy && this.pending === 0;
+  }
+
   /** Resolves when every item pushed so far has been handled. */
   idle(): Promise<void> {
     if (!this.busy && this.pending === 0) return Promise.resolve();

@@ -34,6 +34,11 @@ export interface SessionOptions extends LinkOptions, DisplayClientOptions {
   agent?: AgentClientOptions;
   /** Playback channel (opened when `channels` lists 'playback'): Opus only if the caller decodes it. */
   playback?: PlaybackOptions;
+  /**
+   * Called once main's link message is out, while the server makes its RSA key (10-20 ms):
+   * a place to start loading what the caller needs later (the CLI loads its image encoder).
+   */
+  whileLinking?: () => void;
 }
 
 export interface SessionEvents {
@@ -155,6 +160,12 @@ export class SpiceSession extends Emitter<SessionEvents> implements SessionLink 
     this.agent.setMonitors(monitors);
   }
 
+  /** Whether every channel has handled every message received so far (no image still decoding). */
+  isIdle(): boolean {
+    for (const c of this.clients) if (!c.isIdle()) return false;
+    return true;
+  }
+
   /** Resolves when every channel has handled every message received so far. */
   async idle(): Promise<void> {
     await Promise.all([...this.clients].map((c) => c.idle()));
@@ -250,9 +261,13 @@ export class SpiceSession extends Emitter<SessionEvents> implements SessionLink 
     // Once main's link message is out, the server makes an RSA key (10-20 ms):
     // load the ticket crypto and the display code meanwhile. A display
     // loading failure shows when a display channel links.
+    let working = false;
     const whileServerWorks = () => {
+      if (working) return; // once, though a refused plain link is retried on TLS
+      working = true;
       this.opts.crypto?.prepare?.().catch(() => {});
       if (wanted.has('display')) this.loadDisplay().catch(() => {});
+      try { this.opts.whileLinking?.(); } catch { /* the caller's own loading: it sees its failure later */ }
     };
     try {
       const made = new Map<SpiceChannel, MainClient>();

@@ -9,7 +9,8 @@ import { ErrorCode, SpiceError } from '../../protocol/errors.js';
 import { parseArgs } from '../args.js';
 import { CONNECT_HELP, CONNECT_SPEC, connectOptions, seconds } from '../connect-options.js';
 import { Exit } from '../exit-codes.js';
-import { writeImageFile } from '../image-write.js';
+import { writeFileSync } from 'node:fs';
+import { imageEncoder } from '../image-write.js';
 import type { RgbaImage } from '../image-common.js';
 
 export const screenshotHelp = `usage: spice-ts screenshot <spice://host:port | host:port | file.vv> -o FILE [options]
@@ -48,26 +49,78 @@ export async function screenshotCommand(argv: string[], out: (s: string) => void
   }
   const { target, options } = await connectOptions(p);
   const deadline = Date.now() + (options.timeoutMs ?? 10000);
-  const session = await connect(target, { ...options, channels: ['display'], mouseMode: 'keep' });
+  // The encoder (PNG: node:zlib too) loads while the server makes its first RSA key.
+  let encoder: Promise<(img: RgbaImage) => Uint8Array> | undefined;
+  const loadEncoder = () => (encoder ??= imageEncoder(output));
+  const session = await connect(target, {
+    ...options, channels: ['display'], mouseMode: 'keep', whileLinking: () => { loadEncoder().catch(() => {}); },
+  });
+  let bytes: Uint8Array;
   try {
-    const img = await capture(session, { monitor, settleMs, deadline });
-    await writeImageFile(output, img);
+    bytes = await captureEncoded(session, { monitor, settleMs, deadline, encode: await loadEncoder() });
   } finally {
     await session.disconnect();
   }
+  writeFileSync(output, bytes);
   return Exit.OK;
 }
 
-/** Waits for MARK and a quiet period on the display showing `monitor`, then copies its pixels. */
-export async function capture(
+/** How many times the picture is encoded ahead during quiet periods, at most. */
+const AHEAD_MAX = 2;
+
+/**
+ * capture(), encoded with `encode`. The picture is encoded ahead as a quiet period starts
+ * (when the server has sent nothing more meanwhile), so on a still screen the file is ready
+ * when the period ends; a drawing after that, or a new surface, makes it encode again.
+ */
+export async function captureEncoded(
   session: SpiceSession,
-  o: { monitor?: number; settleMs: number; deadline: number },
-): Promise<RgbaImage> {
+  o: CaptureOptions & { encode: (img: RgbaImage) => Uint8Array },
+): Promise<Uint8Array> {
+  let drawn = 0;
+  const off = [
+    session.on('invalidate', () => { drawn++; }),
+    session.on('surface', () => { drawn++; }),
+    session.on('surface-destroyed', () => { drawn++; }),
+  ];
+  let ahead: { bytes: Uint8Array; drawn: number } | undefined;
+  let tries = 0;
+  try {
+    const img = await capture(session, {
+      ...o,
+      quiet: o.settleMs > 0 ? (grab) => {
+        if (tries >= AHEAD_MAX || (ahead && ahead.drawn === drawn)) return;
+        tries++;
+        ahead = { bytes: o.encode(grab()), drawn };
+      } : undefined,
+    });
+    // A draw still being decoded (session.idle) counts when it lands, so `drawn` covers it.
+    return ahead && ahead.drawn === drawn ? ahead.bytes : o.encode(img);
+  } finally {
+    off.forEach((f) => f());
+  }
+}
+
+export interface CaptureOptions {
+  monitor?: number;
+  settleMs: number;
+  deadline: number;
+  /**
+   * Called as a quiet period starts, once the events already received are handled, and
+   * only while no decoding is pending; `grab()` gives the picture as it is then.
+   */
+  quiet?: (grab: () => RgbaImage) => void;
+}
+
+/** Waits for MARK and a quiet period on the display showing `monitor`, then copies its pixels. */
+export async function capture(session: SpiceSession, o: CaptureOptions): Promise<RgbaImage> {
   const displayId = pickDisplay(session, o.monitor);
   await new Promise<void>((resolve, reject) => {
     let quiet: ReturnType<typeof setTimeout> | undefined;
     const offs: (() => void)[] = [];
+    let done = false;
     const finish = (err?: SpiceError) => {
+      done = true;
       clearTimeout(quiet);
       clearTimeout(limit);
       offs.forEach((f) => f());
@@ -77,11 +130,23 @@ export async function capture(
     // (a video or a clock would otherwise hold the picture back forever).
     let markedAt = 0;
     const busyMs = Math.max(1000, o.settleMs * 4);
+    let aheadQueued = false;
+    const ahead = () => {
+      aheadQueued = false;
+      if (done || !session.isIdle()) return;
+      try {
+        o.quiet!(() => grab(session, displayId, o.monitor));
+      } catch {
+        // (no picture yet, say): the picture taken at the end reports it
+      }
+    };
     const arm = () => {
       clearTimeout(quiet);
       markedAt ||= Date.now();
       const left = markedAt + busyMs - Date.now();
       quiet = setTimeout(() => finish(), Math.max(0, Math.min(o.settleMs, left)));
+      // After the I/O already read is handled (setImmediate runs after the poll phase).
+      if (o.quiet && !aheadQueued) { aheadQueued = true; setImmediate(ahead); }
     };
     const limit = setTimeout(() => {
       const d = session.displays.get(displayId);
@@ -97,6 +162,12 @@ export async function capture(
     if (session.displays.get(displayId)?.marked) arm();
   });
   await session.idle();
+  return grab(session, displayId, o.monitor);
+}
+
+/** The picture of `displayId` (one monitor of it when asked) as it is now. */
+function grab(session: SpiceSession, displayId: number, monitor?: number): RgbaImage {
+  const o = { monitor };
   const d = session.displays.get(displayId);
   const surface = d?.primarySurface();
   if (!d || !surface) throw new SpiceError(ErrorCode.INCONSISTENT, 'the display has no primary surface');

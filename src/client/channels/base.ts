@@ -69,6 +69,11 @@ export abstract class ChannelClient {
     return this.closedAlready;
   }
 
+  /** Whether every message received so far has been handled. */
+  isIdle(): boolean {
+    return this.queue.isIdle;
+  }
+
   /** Resolves once every message received so far has been handled. */
   idle(): Promise<void> {
     return this.queue.idle();
