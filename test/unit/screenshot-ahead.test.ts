@@ -6,13 +6,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ChannelType, MouseMode, SurfaceFmt } from '../../src/protocol/enums/index.js';
-import { nodeTicketCrypto } from '../../src/protocol/crypto/node-ticket.js';
-import { SpiceSession } from '../../src/client/session.js';
+import { SurfaceFmt } from '../../src/protocol/enums/index.js';
+import type { SpiceSession } from '../../src/client/session.js';
 import { captureEncoded } from '../../src/cli/commands/screenshot.js';
 import type { RgbaImage } from '../../src/cli/image-common.js';
 import { until } from '../helpers/pair.js';
-import { fakeServer } from '../helpers/fake-server.js';
+import { fakeDisplaySession, type ServerEnd } from '../helpers/fake-server.js';
 
 const fill = (color: number, left = 0) => ({
   name: 'draw_fill',
@@ -22,19 +21,8 @@ const fill = (color: number, left = 0) => ({
   },
 });
 
-async function session4x2(): Promise<{ session: SpiceSession; display: ReturnType<typeof fakeServer>['ends'][number] }> {
-  const srv = fakeServer([ChannelType.MAIN, ChannelType.DISPLAY]);
-  const connecting = SpiceSession.connect({ open: srv.open, hasPlain: true, hasTls: false, crypto: nodeTicketCrypto, channels: ['display'], timeoutMs: 3000 });
-  await until(() => srv.ends[0]?.channel.ready === true);
-  srv.ends[0]!.channel.send({
-    name: 'init',
-    body: { session_id: 9, display_channels_hint: 1, supported_mouse_modes: MouseMode.SERVER, current_mouse_mode: MouseMode.SERVER, agent_connected: 0, agent_tokens: 0, multi_media_time: 0, ram_hint: 0 },
-  });
-  await until(() => srv.ends[0]!.got.some((m) => m.name === 'attach_channels'));
-  srv.ends[0]!.channel.send({ name: 'channels_list', body: { num_of_channels: 1, channels: [{ type: ChannelType.DISPLAY, id: 0 }] } });
-  const session = await connecting;
-  await until(() => srv.ends[1]?.channel.ready === true);
-  const display = srv.ends[1]!;
+async function session4x2(): Promise<{ session: SpiceSession; display: ServerEnd }> {
+  const { session, display } = await fakeDisplaySession({ sessionId: 9 });
   display.channel.send({ name: 'surface_create', body: { surface_id: 0, width: 4, height: 2, format: SurfaceFmt['32_xRGB'], flags: 1 } });
   display.channel.send(fill(0x112233) as never);
   return { session, display };

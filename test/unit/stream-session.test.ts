@@ -11,62 +11,22 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ChannelType, DisplayCap, LinkErr, MouseMode, SurfaceFmt, VideoCodecType, Ropd } from '../../src/protocol/enums/index.js';
+import { ChannelType, DisplayCap, SurfaceFmt, VideoCodecType, Ropd } from '../../src/protocol/enums/index.js';
 import { ErrorCode, SpiceError } from '../../src/protocol/errors.js';
-import { nodeTicketCrypto } from '../../src/protocol/crypto/node-ticket.js';
-import { SpiceChannel } from '../../src/channel/channel.js';
-import type { Transport } from '../../src/transports/transport.js';
-import type { AnyMessage } from '../../src/protocol/messages.js';
 import { SpiceSession, type SessionOptions, type SessionEvents } from '../../src/client/session.js';
 import type { DecodedImage } from '../../src/codecs/types.js';
 import type { StreamDecoderFactory } from '../../src/client/channels/stream-decoder.js';
 import { DisplayClient } from '../../src/client/channels/display.js';
 import { until } from '../helpers/pair.js';
+import { capNumbers, fakeDisplaySession, type ServerEnd } from '../helpers/fake-server.js';
 
-/** Capability numbers from the link message's words. */
-const capNumbers = (words: number[]) => words.flatMap((w, i) => [...Array(32).keys()].filter((b) => (w >>> b) & 1).map((b) => i * 32 + b));
-
-interface End { type: number; channel: SpiceChannel; caps: number[]; got: AnyMessage[] }
-
-/** A main and a display channel in memory; the display advertises `displayCaps`. */
-async function session(displayCaps: number[], opts: Partial<SessionOptions>): Promise<{ s: SpiceSession; main: End; display: End }> {
-  const order = [ChannelType.MAIN, ChannelType.DISPLAY];
-  const ends: End[] = [];
-  const open = async (): Promise<Transport> => {
-    const type = order[ends.length];
-    if (type === undefined) throw new Error('unexpected connection');
-    let toClient: (b: Uint8Array) => void = () => {};
-    let onClose: () => void = () => {};
-    const end: End = { type, caps: [], got: [], channel: undefined as unknown as SpiceChannel };
-    end.channel = new SpiceChannel({
-      role: 'server', channelType: type, channelId: 0, crypto: nodeTicketCrypto,
-      accept: (mess) => { end.caps = capNumbers(mess.channelCaps); return LinkErr.OK; },
-      checkPassword: null, channelCaps: () => (type === ChannelType.DISPLAY ? displayCaps : []),
-      write: (b) => queueMicrotask(() => toClient(b)),
-    });
-    end.channel.on('message', (m) => end.got.push({ name: m.name, body: m.body }));
-    end.channel.on('closed', () => onClose());
-    end.channel.start();
-    ends.push(end);
-    return {
-      description: `memory:${type}`, secure: false,
-      write: (b) => queueMicrotask(() => end.channel.receive(b)),
-      close: () => queueMicrotask(() => end.channel.close()),
-      onData: (cb) => { toClient = cb; },
-      onClose: (cb) => { onClose = () => cb(); },
-    };
-  };
-  const connecting = SpiceSession.connect({ open, hasPlain: true, hasTls: false, crypto: nodeTicketCrypto, channels: ['display'], timeoutMs: 3000, ...opts });
-  await until(() => ends[0]?.channel.ready === true);
-  ends[0]!.channel.send({
-    name: 'init',
-    body: { session_id: 5, display_channels_hint: 1, supported_mouse_modes: MouseMode.SERVER, current_mouse_mode: MouseMode.SERVER, agent_connected: 0, agent_tokens: 0, multi_media_time: 0, ram_hint: 0 },
+/** A main and a display channel in memory; the display advertises `displayCaps`; `caps` as numbers. */
+async function session(displayCaps: number[], opts: Partial<SessionOptions>): Promise<{ s: SpiceSession; main: ServerEnd; display: ServerEnd }> {
+  const { session: s, main, display } = await fakeDisplaySession({
+    channelCaps: (type) => (type === ChannelType.DISPLAY ? displayCaps : []), session: opts,
   });
-  await until(() => ends[0]!.got.some((m) => m.name === 'attach_channels'));
-  ends[0]!.channel.send({ name: 'channels_list', body: { num_of_channels: 1, channels: [{ type: ChannelType.DISPLAY, id: 0 }] } });
-  const s = await connecting;
-  await until(() => ends[1]?.got.some((m) => m.name === 'init') === true);
-  return { s, main: ends[0]!, display: ends[1]! };
+  display.caps = capNumbers(display.caps);
+  return { s, main, display };
 }
 
 const W = 8, H = 4;
