@@ -13,6 +13,8 @@ export const W = 1024, H = 768;
 export const RATE = 30; // steps per second
 export const TERM = { x: 16, y: 16, cols: 100, rows: 30 }; // an 800x480 text area of 8x16 cells
 export const PHOTO = { x: 400, y: 200, w: 480, h: 360, pan: 4 };
+/** Distinct pan positions before the photo repeats: more than two passes of the bench use (an image cache would otherwise turn repeats into references). */
+export const PHOTO_FRAMES = 160;
 export const STRIP_Y = 744; // markers live in y 744..767; the workload stays above
 export const MARKER_EVERY = 10;
 export const IDLE_MARKERS = 20;
@@ -143,8 +145,8 @@ export class Drawer {
 
 export class Workload {
   private readonly glyphs = makeGlyphs(96);
-  private readonly photo = makePhoto(PHOTO.w + PHOTO.pan * 80, PHOTO.h);
-  private readonly photoW = PHOTO.w + PHOTO.pan * 80;
+  private readonly photo = makePhoto(PHOTO.w + PHOTO.pan * PHOTO_FRAMES, PHOTO.h);
+  private readonly photoW = PHOTO.w + PHOTO.pan * PHOTO_FRAMES;
   private rnd = lcg(1);
   private col = 0;
   private row = 0;
