@@ -3,13 +3,13 @@
  * like spicy-screenshot), waits until the display has settled — MARK
  * received and no drawing for a quiet period — and writes the screen.
  */
+import { writeFileSync } from 'node:fs';
 import { connect } from '../../client/node.js';
 import type { SpiceSession } from '../../client/session.js';
 import { ErrorCode, SpiceError } from '../../protocol/errors.js';
 import { parseArgs } from '../args.js';
 import { CONNECT_HELP, CONNECT_SPEC, connectOptions, seconds } from '../connect-options.js';
 import { Exit } from '../exit-codes.js';
-import { writeFileSync } from 'node:fs';
 import { imageEncoder } from '../image-write.js';
 import type { RgbaImage } from '../image-common.js';
 
@@ -167,14 +167,13 @@ export async function capture(session: SpiceSession, o: CaptureOptions): Promise
 
 /** The picture of `displayId` (one monitor of it when asked) as it is now. */
 function grab(session: SpiceSession, displayId: number, monitor?: number): RgbaImage {
-  const o = { monitor };
   const d = session.displays.get(displayId);
   const surface = d?.primarySurface();
   if (!d || !surface) throw new SpiceError(ErrorCode.INCONSISTENT, 'the display has no primary surface');
   let x = 0, y = 0, w = surface.width, h = surface.height;
-  if (o.monitor !== undefined && d.monitors.length > 0) {
-    const head = d.monitors.length > 1 ? d.monitors[o.monitor] : d.monitors[0];
-    if (!head) throw new SpiceError(ErrorCode.BAD_ARGUMENT, `there is no monitor ${o.monitor} (the server shows ${d.monitors.length})`);
+  if (monitor !== undefined && d.monitors.length > 0) {
+    const head = d.monitors.length > 1 ? d.monitors[monitor] : d.monitors[0];
+    if (!head) throw new SpiceError(ErrorCode.BAD_ARGUMENT, `there is no monitor ${monitor} (the server shows ${d.monitors.length})`);
     x = head.x; y = head.y;
     w = Math.min(head.width, surface.width - x);
     h = Math.min(head.height, surface.height - y);
