@@ -12,6 +12,9 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { pngFromDataUrl } from '../helpers/png-decode.js';
 import { needPeers, interopRequired } from './peers.js';
+import { waitUntil } from './proc.js';
+import { diffImages, sameImage } from './scene.js';
+import type { RgbaImage } from '../../src/cli/image-files.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 
@@ -79,4 +82,30 @@ export async function canvasImage(page: Page): Promise<{ width: number; height: 
   const pixels = new Uint32Array(png.width * png.height);
   for (let i = 0; i < pixels.length; i++) pixels[i] = (png.rgba[i * 4]! << 16) | (png.rgba[i * 4 + 1]! << 8) | png.rgba[i * 4 + 2]!;
   return { width: png.width, height: png.height, pixels };
+}
+
+/** What differs between the canvas picture and the server's. */
+export function describeDiff(a: RgbaImage | undefined, b: RgbaImage): string {
+  if (!a) return 'no picture on the canvas';
+  const d = diffImages(a, b);
+  if (d.count === Infinity) return `sizes differ: canvas ${a.width}x${a.height}, server ${b.width}x${b.height}`;
+  return `${d.count} pixels differ; first at (${d.first?.x},${d.first?.y}): canvas ${d.first?.a}, server ${d.first?.b}`;
+}
+
+/**
+ * Waits until the canvas equals one of the pictures `expected()` gives just before or just
+ * after reading it (the server's picture may change meanwhile); fails saying what differed,
+ * the page's status line and its last console messages (`log`).
+ */
+export async function canvasMatches(page: Page, log: string[], what: string, expected: () => Promise<RgbaImage[]>): Promise<void> {
+  let verdict = 'never compared';
+  const ok = await waitUntil(what, async () => {
+    const before = await expected();
+    const img = await canvasImage(page);
+    const all = [...before, ...await expected()];
+    if (img && all.some((e) => sameImage(img, e))) return true;
+    verdict = describeDiff(img, all.at(-1)!);
+    return false;
+  }, { timeoutMs: 25_000, intervalMs: 300 }).then(() => true, () => false);
+  if (!ok) assert.fail(`${what}: ${verdict}; status "${await statusText(page)}"; console: ${log.slice(-5).join(' | ')}`);
 }

@@ -21,9 +21,9 @@ import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { canvasImage, chromiumReady, statusText, viewerBundle } from '../harness/browser.js';
+import { canvasMatches, chromiumReady, statusText, viewerBundle } from '../harness/browser.js';
 import { needPeers, startQemu, startXspice, makePki, waitUntil, makeTempDir, removeTempDir } from '../harness/peers.js';
-import { settledRoot, startScene, sameImage, diffImages } from '../harness/scene.js';
+import { settledRoot, startScene } from '../harness/scene.js';
 import { decodePnm, type RgbaImage } from '../../src/cli/image-files.js';
 import { Gateway } from '../../src/gateway/gateway.js';
 import { listenGateway, type GatewayListening } from '../../src/gateway/listen.js';
@@ -84,26 +84,6 @@ async function openPage(t: import('node:test').TestContext, b: Browser, token: s
 }
 
 
-function describeDiff(a: RgbaImage | undefined, b: RgbaImage): string {
-  if (!a) return 'no picture on the canvas';
-  const d = diffImages(a, b);
-  if (d.count === Infinity) return `sizes differ: ${a.width}x${a.height} vs ${b.width}x${b.height}`;
-  return `${d.count} pixels differ; first at (${d.first?.x},${d.first?.y}): canvas ${d.first?.a}, server ${d.first?.b}`;
-}
-
-/** Waits until the canvas equals a picture `expected()` gives just before or just after reading it. */
-async function canvasMatches(page: Page, log: string[], what: string, expected: () => Promise<RgbaImage[]>): Promise<void> {
-  let verdict = 'never compared';
-  const ok = await waitUntil(what, async () => {
-    const before = await expected();
-    const img = await canvasImage(page);
-    const all = [...before, ...await expected()];
-    if (img && all.some((e) => sameImage(img, e))) return true;
-    verdict = describeDiff(img, all.at(-1)!);
-    return false;
-  }, { timeoutMs: 25_000, intervalMs: 300 }).then(() => true, () => false);
-  if (!ok) assert.fail(`${what}: ${verdict}; status "${await statusText(page)}"; console: ${log.slice(-5).join(' | ')}`);
-}
 
 function screendumper(q: Awaited<ReturnType<typeof startQemu>>) {
   const dir = makeTempDir('gw-dump');

@@ -19,9 +19,9 @@ import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { canvasImage, chromiumReady, statusText, viewerBundle } from '../harness/browser.js';
+import { canvasImage, canvasMatches, chromiumReady, statusText, viewerBundle } from '../harness/browser.js';
 import { startXspice, startQemu, waitUntil, makeTempDir, removeTempDir, sleep, type XspicePeer } from '../harness/peers.js';
-import { settledRoot, sameImage, diffImages } from '../harness/scene.js';
+import { settledRoot, sameImage } from '../harness/scene.js';
 import { decodePnm, type RgbaImage } from '../../src/cli/image-files.js';
 import { viewerHttpHandler } from '../../src/server/web-files.js';
 
@@ -56,26 +56,6 @@ function crop(img: RgbaImage, x: number, y: number, w: number, h: number): RgbaI
   return { width: w, height: h, pixels };
 }
 
-function describeDiff(a: RgbaImage | undefined, b: RgbaImage): string {
-  if (!a) return 'no picture on the canvas';
-  const d = diffImages(a, b);
-  if (d.count === Infinity) return `sizes differ: canvas ${a.width}x${a.height}, server ${b.width}x${b.height}`;
-  return `${d.count} pixels differ; first at (${d.first?.x},${d.first?.y}): canvas ${d.first?.a}, server ${d.first?.b}`;
-}
-
-/** Waits until the canvas equals one of the pictures `expected()` gives just before or after reading it. */
-async function canvasMatches(page: Page, log: string[], what: string, expected: () => Promise<RgbaImage[]>): Promise<void> {
-  let verdict = 'never compared';
-  const ok = await waitUntil(what, async () => {
-    const before = await expected();
-    const img = await canvasImage(page);
-    const all = [...before, ...await expected()];
-    if (img && all.some((e) => sameImage(img, e))) return true;
-    verdict = describeDiff(img, all.at(-1)!);
-    return false;
-  }, { timeoutMs: 25_000, intervalMs: 300 }).then(() => true, () => false);
-  if (!ok) assert.fail(`${what}: ${verdict}; status "${await statusText(page)}"; console: ${log.slice(-5).join(' | ')}`);
-}
 
 interface PageMonitor { id: number; display: number; head?: number; rect: { x: number; y: number; width: number; height: number } }
 
