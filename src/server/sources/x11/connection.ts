@@ -15,6 +15,7 @@ import { readFileSync } from 'node:fs';
 import { homedir, hostname } from 'node:os';
 import { join } from 'node:path';
 import { ErrorCode, SpiceError, toSpiceError } from '../../../protocol/errors.js';
+import { concatBytes } from '../../../protocol/wire/bytes.js';
 import { findCookie, parseDisplay, parseXauthority, type DisplayAddress } from './auth.js';
 import { X11Framer, type ReplySink } from './framer.js';
 import {
@@ -198,7 +199,7 @@ export class X11Connection {
     this.shift();
     if (!parts) head.resolve(bytes);
     else if (head.resolveParts) head.resolveParts(parts);
-    else head.resolve(concat(parts));
+    else head.resolve(concatBytes(parts));
   }
 
   private onXError(full: number, x: XError): void {
@@ -349,15 +350,6 @@ export class X11Connection {
     this.rejectAll(new SpiceError(ErrorCode.CLOSED, 'the X connection was closed'));
     this.onClose(undefined);
   }
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) { out.set(p, o); o += p.length; }
-  return out;
 }
 
 /** The MIT-MAGIC-COOKIE-1 for `addr` from the Xauthority file, if there is one. */
