@@ -1,17 +1,16 @@
 /**
  * The web viewer's WebSocket transport with a fake socket (batching, received data, close
  * codes in words, open failures and timeouts), the URL check, a real round trip through
- * our server's WebSocket listener with Node's `ws` client standing in for the browser's,
- * and the ticket without WebCrypto (decrypted by node:crypto).
+ * our server's WebSocket listener with Node's `ws` client standing in for the browser's
+ * (the ticket made without WebCrypto).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { constants, createHash, generateKeyPairSync, privateDecrypt } from 'node:crypto';
 import { WebSocket } from 'ws';
 import {
   webSocketTransport, openWebSocket, webSocketOpener, checkWebSocketUrl, describeCloseCode, type WebSocketLike,
 } from '../../src/viewer/ws-transport.js';
-import { sha1, oaepSha1Encrypt, parseRsaSpki, fallbackTicketCrypto } from '../../src/viewer/ticket-fallback.js';
+import { fallbackTicketCrypto } from '../../src/viewer/ticket-fallback.js';
 import { ErrorCode, isSpiceError } from '../../src/protocol/errors.js';
 import { SpiceSession } from '../../src/client/session.js';
 import { serveDemo, countDiff } from '../harness/serve.js';
@@ -131,35 +130,4 @@ test('a SpiceSession over this transport (ws package as the WebSocket) gets the 
   session.inputs!.keyUp(0x9e);
   await waitUntil('the key', () => s.keys.length >= 2, { timeoutMs: 5000 });
   assert.equal(s.keys[0]!.code, 'KeyA');
-});
-
-test('sha1 matches node:crypto', () => {
-  for (const len of [0, 1, 55, 56, 63, 64, 65, 200]) {
-    const data = Uint8Array.from({ length: len }, (_, i) => (i * 31 + 7) & 255);
-    assert.equal(Buffer.from(sha1(data)).toString('hex'), createHash('sha1').update(data).digest('hex'), `length ${len}`);
-  }
-});
-
-test('the ticket without WebCrypto: RSA-OAEP-SHA1 that node:crypto decrypts; bad keys refused', async () => {
-  const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 1024 });
-  const spki = new Uint8Array(publicKey.export({ type: 'spki', format: 'der' }));
-  assert.equal(spki.length, 162);
-  const key = parseRsaSpki(spki);
-  assert.equal(key.bytes, 128);
-  assert.equal(key.e, 65537n);
-  for (const pw of ['', 'secret', 'ü'.repeat(20)]) {
-    const ticket = await fallbackTicketCrypto.encryptTicket(spki, pw);
-    assert.equal(ticket.length, 128);
-    const plain = privateDecrypt({ key: privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' }, ticket);
-    assert.equal(plain.toString('utf8'), `${pw}\0`);
-  }
-  // Two encryptions of the same password differ (random seed).
-  const a = oaepSha1Encrypt(spki, new Uint8Array([1]));
-  const b = oaepSha1Encrypt(spki, new Uint8Array([1]));
-  assert.notDeepEqual(a, b);
-  await assert.rejects(fallbackTicketCrypto.encryptTicket(spki, 'x'.repeat(61)), (e: unknown) => isSpiceError(e) && e.code === ErrorCode.PASSWORD_TOO_LONG);
-  const broken = spki.slice();
-  broken[8] ^= 0xff;
-  assert.throws(() => parseRsaSpki(broken), /not a valid RSA SubjectPublicKeyInfo/);
-  assert.throws(() => parseRsaSpki(spki.subarray(0, 40)), /not a valid RSA SubjectPublicKeyInfo/);
 });

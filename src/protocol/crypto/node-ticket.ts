@@ -1,30 +1,47 @@
 /**
- * Ticket encryption with node:crypto (Node only). Same contract as
- * `webTicketCrypto`; synchronous work behind the async interface.
- * node:crypto is loaded on first use (or by prepare(), which a client calls
- * while the server computes its link reply): a short CLI run should not wait
- * for it before connecting.
+ * The ticket in Node. Encryption is the BigInt RSAES-OAEP of oaep.ts with a seed read
+ * from /dev/urandom: loading node:crypto initialises OpenSSL, ~17 ms of CPU, more than a
+ * short CLI run spends on anything else of its own. Where /dev/urandom cannot be read
+ * (Windows) the seed comes from node:crypto. The server side (a key pair per link)
+ * uses node:crypto, loaded on first use.
  */
-import { ErrorCode, SpiceError } from '../errors.js';
+import { closeSync, openSync, readSync } from 'node:fs';
+import { OAEP_SEED_BYTES, oaepSha1Encrypt } from './oaep.js';
 import { TICKET_KEY_BITS, ticketPlaintext, type TicketCrypto } from './ticket.js';
 
 let loading: Promise<typeof import('node:crypto')> | undefined;
 const nodeCrypto = () => (loading ??= import('node:crypto'));
 
-export const nodeTicketCrypto: TicketCrypto = {
-  async prepare() {
-    await nodeCrypto();
-  },
-  async encryptTicket(spki, password) {
-    const plain = ticketPlaintext(password);
-    const { constants, createPublicKey, publicEncrypt } = await nodeCrypto();
-    try {
-      const key = createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' });
-      const out = publicEncrypt({ key, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' }, plain);
-      return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
-    } catch (e) {
-      throw new SpiceError(ErrorCode.INCONSISTENT, 'the server public key is not a valid RSA SubjectPublicKeyInfo', { cause: e });
+/** `n` random bytes from the kernel's generator, or undefined where there is no /dev/urandom. */
+function urandom(n: number): Uint8Array | undefined {
+  let fd: number | undefined;
+  try {
+    fd = openSync('/dev/urandom', 'r');
+    const out = new Uint8Array(n);
+    for (let got = 0; got < n;) {
+      const k = readSync(fd, out, got, n - got, null);
+      if (k <= 0) return undefined;
+      got += k;
     }
+    return out;
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/** The OAEP seed: /dev/urandom, else node:crypto's generator. */
+export async function oaepSeed(): Promise<Uint8Array> {
+  const seed = urandom(OAEP_SEED_BYTES);
+  if (seed) return seed;
+  const { randomFillSync } = await nodeCrypto();
+  return randomFillSync(new Uint8Array(OAEP_SEED_BYTES));
+}
+
+export const nodeTicketCrypto: TicketCrypto = {
+  async encryptTicket(spki, password) {
+    return oaepSha1Encrypt(spki, ticketPlaintext(password), await oaepSeed());
   },
   async generateKey() {
     const { constants, generateKeyPairSync, privateDecrypt } = await nodeCrypto();
