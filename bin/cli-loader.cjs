@@ -26,6 +26,9 @@ const { Script } = require('node:vm');
 const { isAscii } = require('node:buffer');
 const Module = require('node:module');
 
+// The text scripts/bundle-cli.mjs puts before the module (CommonJS's own wrapper).
+const WRAPPER_HEAD = '(function (exports, require, module, __filename, __dirname) { ';
+
 function cacheDir() {
   if (process.env.NODE_DISABLE_COMPILE_CACHE) return undefined;
   const own = process.env.SPICE_TS_CACHE_DIR;
@@ -50,7 +53,10 @@ function loadCli(file, command) {
   if (cacheFile) {
     try { cachedData = readFileSync(cacheFile); } catch { /* first run */ }
   }
-  const script = new Script(Module.wrap(source), { filename: file, cachedData });
+  // scripts/bundle-cli.mjs writes the module already wrapped: compiled as it is, the
+  // source stays one flat string (Module.wrap would make V8 copy it into a new one).
+  const code = source.startsWith(WRAPPER_HEAD) ? source : Module.wrap(source);
+  const script = new Script(code, { filename: file, cachedData });
   const mod = { exports: {}, filename: file, id: file, loaded: false };
   const req = Module.createRequire(file);
   script.runInThisContext().call(mod.exports, mod.exports, req, mod, file, join(file, '..'));

@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 /**
  * Bundles the compiled CLI (dist/src/cli/main.js, tsc's output) into one
- * CommonJS file, dist/src/cli-bundle/main.cjs, which bin/spice-ts loads
- * (through bin/cli-loader.cjs and its V8 code cache) when present.
+ * CommonJS module, dist/src/cli-bundle/main.cjs, which bin/spice-ts loads
+ * (through bin/cli-loader.cjs and its V8 code cache) when present. The file
+ * holds the module inside CommonJS's function wrapper: it is meant for the
+ * loader, not for require().
  *
  * Why: loading ~100 small ES modules costs Node ~50 ms of resolving, reading
  * and compiling on every run. One CommonJS file is read once and can be
@@ -20,6 +22,10 @@
  */
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+
+// The same text bin/cli-loader.cjs checks for.
+const WRAPPER_HEAD = '(function (exports, require, module, __filename, __dirname) { ';
+const WRAPPER_TAIL = '\n});\n';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const entry = `${root}dist/src/cli/main.js`;
@@ -63,7 +69,11 @@ try {
   // keeps: escape those too (\uXXXX reads the same in a comment).
   const out = `${outdir}/main.cjs`;
   const text = readFileSync(out, 'utf8');
-  writeFileSync(out, text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
+  // The file holds the module already wrapped as CommonJS wraps it (on its first line, so
+  // line numbers do not move): the loader compiles the file's text as it is, where
+  // Module.wrap() would make V8 copy 0.9 MB into one flat string first (~1.5 ms).
+  const ascii = text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  writeFileSync(out, `${WRAPPER_HEAD}${ascii}${WRAPPER_TAIL}`);
 } catch (e) {
   // A broken esbuild install (e.g. its platform binary skipped) must not
   // break `npm ci`: the unbundled CLI is the same code, only slower to start.
