@@ -271,6 +271,7 @@ export class SpiceServer extends Emitter<ServerEvents> {
   }
 
   private onDamage(rects: SourceRect[]): void {
+    if (rects.length === 0) return; // (the x11 source's warm-up reports nothing this way)
     for (const r of rects) {
       if (r.width > 0 && r.height > 0) this.pendingDamage.push({ x0: r.x, y0: r.y, x1: r.x + r.width, y1: r.y + r.height });
     }

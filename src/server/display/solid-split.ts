@@ -187,14 +187,16 @@ export class SolidSplitter {
         floor = e;
       }
       // the next sample at or after e
-      i = e > i + s ? lo + Math.ceil((e - lo) / s) * s : i + s;
+      i = e > i + s ? lo + ((((e - lo) + s - 1) / s) | 0) * s : i + s;
     }
   }
 
   private find(p: Int32Array, stride: number, box: Box): SolidPart[] {
     const { x0, x1, y0, y1 } = box;
     const minArea = this.minCandidate, minHeight = this.minHeight;
-    this.grow(Math.floor((x1 - x0) / this.minRun) + 1);
+    // (| 0, not Math.floor: V8 compiled the division as int32 from exact warm-up cases and
+    // threw the code away at the first box whose width minRun does not divide.)
+    this.grow((((x1 - x0) / this.minRun) | 0) + 1);
     const out: SolidPart[] = this.out = [];
     let na = 0;
     for (let y = y0; y < y1; y++) {

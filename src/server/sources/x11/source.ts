@@ -41,6 +41,10 @@ import { warmUpX11 } from './warm-up.js';
 import { PointerWatch } from './pointer.js';
 import { XTestInput } from './input.js';
 import type { ScrollOptions } from './scroll.js';
+
+/** What the warm-up reports (see searchSink). */
+const NO_RECTS: SourceRect[] = [];
+const NO_AREA: SourceRect = { x: 0, y: 0, width: 0, height: 0 };
 import { FreshRects, RowHashCache, newScrollStats, pickBoxes, searchBox, type ScrollStats } from './scroll-box.js';
 
 export interface X11SourceOptions extends X11ConnectOptions {
@@ -140,13 +144,16 @@ class X11Source implements X11DisplaySource {
   private capturedDropped = 0;
   private scratch = new Uint32Array(0);
   /**
-   * Where the search reports: one object for the source's life (and for the warm-up, which
-   * it ignores), so the search's compiled code always meets the same functions.
+   * Where the search reports: one object for the source's life, the warm-up's included, so
+   * the search's compiled code always meets the same functions. The warm-up's reports reach
+   * the sink too, emptied (no damage, a move of nothing): V8 then compiles the search with
+   * these calls already seen, where skipping them left it code that threw itself away at the
+   * first real report and was compiled again (~20 ms) in the middle of a session.
    */
   private warming = false;
   private readonly searchSink = {
-    move: (src: SourceRect, x: number, y: number): void => { if (!this.warming) this.sink?.move?.(src, x, y); },
-    damage: (rects: SourceRect[]): void => { if (!this.warming) this.sink?.damage(rects); },
+    move: (src: SourceRect, x: number, y: number): void => { this.sink?.move?.(this.warming ? NO_AREA : src, x, y); },
+    damage: (rects: SourceRect[]): void => { this.sink?.damage(this.warming ? NO_RECTS : rects); },
   };
 
   constructor(private readonly display: string, private readonly opts: X11SourceOptions) {
