@@ -85,6 +85,12 @@ export interface DisplaySource {
    * (x11 reads them from the X server). Sources whose frame is always current omit it.
    */
   capture?(rects: SourceRect[]): Promise<void>;
+  /**
+   * The RGB colour (0xRRGGBB) of every pixel of the box [x0, x1) x [y0, y1) of `frame()`
+   * when the source knows it (x11: the box was just read as one fill), else -1. The
+   * display channel then sends a fill without scanning the pixels. Optional.
+   */
+  solidColour?(box: { x0: number; y0: number; x1: number; y1: number }): number;
   /** The current cursor, or null when hidden / unknown. */
   cursor(): SourceCursor | null;
   key?(ev: KeyEvent): void;

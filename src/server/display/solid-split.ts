@@ -84,11 +84,16 @@ export class SolidSplitter {
     this.sampleStep = 4;
   }
 
+  /** Boxes planned as one colour because `known` said so (a count since construction). */
+  knownBoxes = 0;
+
   /**
    * Fills and rest for disjoint `boxes` inside a frame of `stride` words per row (boxes
-   * must lie inside the frame). Boxes without a fill go whole into `rest`.
+   * must lie inside the frame). Boxes without a fill go whole into `rest`. `known`: the
+   * RGB colour of a box whose every pixel the caller knows to have it, else -1; such a
+   * box is not read.
    */
-  plan(frame: Uint32Array, stride: number, boxes: readonly Box[]): SolidPlan {
+  plan(frame: Uint32Array, stride: number, boxes: readonly Box[], known?: (box: Box) => number): SolidPlan {
     if (frame !== this.frame || frame.length !== this.words.length) {
       this.frame = frame;
       // Read as int32: words with the top bit set (alpha 0xff) would otherwise load as doubles.
@@ -108,7 +113,13 @@ export class SolidSplitter {
         continue;
       }
       let found: SolidPart[];
-      if (w * h < this.minBox || h < this.minHeight || w < this.minRun) {
+      const rgb = known ? known(box) : -1;
+      if (rgb >= 0) {
+        // One colour, as the caller knows: what the search below would find, without it.
+        if (w * h < this.minCandidate) { rest.push(box); continue; }
+        this.knownBoxes++;
+        found = [{ x0: box.x0, y0: box.y0, x1: box.x1, y1: box.y1, color: rgb & RGB }];
+      } else if (w * h < this.minBox || h < this.minHeight || w < this.minRun) {
         // Too small to search; one colour, it may still join a larger fill.
         const color = w * h >= this.minCandidate ? solidColor(pixels, stride, box) : -1;
         if (color < 0) { rest.push(box); continue; }
@@ -300,3 +311,4 @@ export function mergeRest(pieces: Box[]): Box[] {
   }
   return out;
 }
+

@@ -79,10 +79,10 @@ const BOXES: Box[] = [
 
 /**
  * Warms the display pipeline up for `compression` (once per process; later calls
- * return at once). Takes tens of milliseconds once compiled, a few hundred before.
+ * return false at once). Takes tens of milliseconds once compiled, a few hundred before.
  */
-export function warmUpDisplay(compression: CompressionName, rounds = 8): void {
-  if (done) return;
+export function warmUpDisplay(compression: CompressionName, rounds = 8): boolean {
+  if (done) return false;
   done = true;
   registerDisplayFastPaths();
   const def = channelByType(ChannelType.DISPLAY)!;
@@ -129,4 +129,5 @@ export function warmUpDisplay(compression: CompressionName, rounds = 8): void {
     damage.moved({ x0: 0, y0: 16, x1: 256, y1: 64 }, 0, -16, bounds);
     damage.clear();
   }
+  return true;
 }

@@ -8,6 +8,7 @@
  */
 import type { SourceFrame, SourceRect, SourceSink } from '../../source.js';
 import { RGB, checkView, findScroll, pairsOf, type PixelView, type RowHashes, type ScrollOptions } from './scroll.js';
+import type { SolidNotes } from './solid-notes.js';
 
 /**
  * Splits damage rectangles into those worth searching (large enough, clipped to the
@@ -52,21 +53,25 @@ export const newScrollStats = (): ScrollStats => ({ searched: 0, moves: 0, moved
  * writes the new pixels into the frame and reports what happened: the move first (the
  * frame already holds the moved pixels, as the server may encode at once), then what else
  * changed, right away (a later box's move must know that damage is pending). Returns the
- * rectangles reported as changed: the frame holds their current pixels.
+ * rectangles reported as changed: the frame holds their current pixels. `notes` learns
+ * the box when it is one colour, and forgets what it knew there otherwise.
  */
 export function searchBox(
   frame: SourceFrame, box: SourceRect, read: PixelView, sink: Pick<SourceSink, 'damage'> & Required<Pick<SourceSink, 'move'>>,
-  opts: ScrollOptions | undefined, stats: ScrollStats, cache?: RowHashCache,
+  opts: ScrollOptions | undefined, stats: ScrollStats, cache?: RowHashCache, notes?: SolidNotes,
 ): SourceRect[] {
   checkView(read, box.width, box.height, 'the box read');
   const { x, y, width: w, height: h } = box;
   const t0 = performance.now();
+  // The box's pixels in the frame change below.
+  notes?.forget(box);
   if (oneColour(read, w, h)) {
     // A fill: nothing moved, and the whole box goes as one fill as it was drawn (only the
     // pixels that changed could be several fills around an area that had the colour).
     const word = read.pixels[read.offset]!;
     for (let r = 0; r < h; r++) frame.pixels.fill(word, (y + r) * frame.stride + x, (y + r) * frame.stride + x + w);
     cache?.invalidate(box);
+    notes?.note(box, word & RGB);
     stats.ms += performance.now() - t0;
     stats.searched++;
     stats.changedPixels += w * h;

@@ -46,6 +46,7 @@ import type { ScrollOptions } from './scroll.js';
 const NO_RECTS: SourceRect[] = [];
 const NO_AREA: SourceRect = { x: 0, y: 0, width: 0, height: 0 };
 import { FreshRects, RowHashCache, newScrollStats, pickBoxes, searchBox, type ScrollStats } from './scroll-box.js';
+import { SolidNotes } from './solid-notes.js';
 
 export interface X11SourceOptions extends X11ConnectOptions {
   /** How DAMAGE reports changes: 'region' (default) or 'raw' (see the file header). */
@@ -138,6 +139,8 @@ class X11Source implements X11DisplaySource {
   private readonly fresh = new FreshRects();
   /** Row hashes of boxes the search wrote into the frame (the next search there starts from them). */
   private readonly rowHashes = new RowHashCache();
+  /** Boxes of the frame the search found one colour (the display channel asks before scanning them). */
+  private readonly solids = new SolidNotes();
   /** The latest GetImages whose pixels capture() (started to) put into the frame, and where. */
   private captured: { seq: number; area: SourceRect }[] = [];
   /** The newest of those no longer listed (a search older than it counts as raced everywhere). */
@@ -255,10 +258,15 @@ class X11Source implements X11DisplaySource {
     const max = this.opts.maxSide ?? 8192;
     if (width > max || height > max) throw new SpiceError(ErrorCode.LIMIT, `X screen ${width}x${height} is over the ${max}-pixel limit`);
     this.fr = { width, height, pixels: new Uint32Array(width * height), stride: width };
+    this.solids.clear();
   }
 
   frame(): SourceFrame {
     return this.fr;
+  }
+
+  solidColour(b: { x0: number; y0: number; x1: number; y1: number }): number {
+    return this.solids.colourOf(b.x0, b.y0, b.x1, b.y1);
   }
 
   cursor(): SourceCursor | null {
@@ -281,6 +289,7 @@ class X11Source implements X11DisplaySource {
       jobs.push(this.getImage(x0, y0, x1 - x0, y1 - y0, f.pixels, y0 * f.stride + x0, f.stride, (seq) => {
         if (this.captured.push({ seq, area }) > 64) this.capturedDropped = Math.max(this.capturedDropped, this.captured.shift()!.seq);
         this.rowHashes.invalidate(area);
+        this.solids.forget(area);
       }));
     }
     await Promise.all(jobs);
@@ -440,7 +449,7 @@ class X11Source implements X11DisplaySource {
       if (!read[i]) { rest.push(big[i]!); continue; }
       if (raced(big[i]!)) { this.scrollStats.raced++; rest.push(big[i]!); continue; }
       const view = { pixels: scratch, offset: at[i]!, stride: strides[i]! };
-      this.fresh.add(searchBox(f, big[i]!, view, this.searchSink, sc, this.scrollStats, this.rowHashes));
+      this.fresh.add(searchBox(f, big[i]!, view, this.searchSink, sc, this.scrollStats, this.rowHashes, this.solids));
     }
     this.damaged(rest);
   }

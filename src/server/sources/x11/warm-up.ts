@@ -9,6 +9,7 @@ import type { SourceRect } from '../../source.js';
 import { copyZPixmapParts, type PixelFormat } from './pixels.js';
 import { coalesceRects } from './rects.js';
 import { RowHashCache, newScrollStats, searchBox } from './scroll-box.js';
+import { SolidNotes } from './solid-notes.js';
 
 let done = false;
 /**
@@ -23,11 +24,13 @@ const FORMAT: PixelFormat = { bitsPerPixel: 32, msbFirst: false, redMask: 0xff00
  * `sink`: what the search reports to (the source passes the object it uses later, and
  * ignores what comes during the warm-up), so the compiled search calls the same functions.
  */
-export function warmUpX11(sink: { move(src: SourceRect, x: number, y: number): void; damage(r: SourceRect[]): void }, rounds = 6): void {
-  if (done) return;
+export function warmUpX11(sink: { move(src: SourceRect, x: number, y: number): void; damage(r: SourceRect[]): void }, rounds = 6): boolean {
+  if (done) return false;
   done = true;
   const stats = newScrollStats();
   const cache = new RowHashCache();
+  // (Its own notes: the warm-up's frames are made up.)
+  const notes = new SolidNotes();
   for (let r = 0; r < rounds; r++) {
     const base = warmUpFrame(1 + (r % 2));
     const { width: W, height: H } = base;
@@ -53,7 +56,7 @@ export function warmUpX11(sink: { move(src: SourceRect, x: number, y: number): v
       const cut1 = 100 + (r % 7) * 13, cut2 = Math.floor(rows.length / 2) + r;
       copyZPixmapParts([rows.subarray(0, cut1), rows.subarray(cut1, cut2), rows.subarray(cut2)], 32, box.width, box.height, FORMAT, scratch, 0, box.width);
       kept.push(scratch, box);
-      searchBox(frame, box, { pixels: scratch, offset: 0, stride: box.width }, sink, undefined, stats, r % 2 ? cache : undefined);
+      searchBox(frame, box, { pixels: scratch, offset: 0, stride: box.width }, sink, undefined, stats, r % 2 ? cache : undefined, notes);
     }
     coalesceRects([...boxes, { x: 8, y: 8, width: 16, height: 16 }, { x: 30, y: 8, width: 8, height: 16 }]);
   }
@@ -63,7 +66,7 @@ export function warmUpX11(sink: { move(src: SourceRect, x: number, y: number): v
   const W = base.width;
   const read = new Uint32Array(64 * 32);
   const frame = { width: base.width, height: base.height, pixels: base.pixels, stride: base.stride };
-  kept.push(sink, stats, cache, base, read, frame);
+  kept.push(sink, stats, cache, notes, base, read, frame);
   let seed = 12345;
   const rnd = (n: number) => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 8) % n;
   for (let k = 0; k < 1200; k++) {
@@ -77,7 +80,9 @@ export function warmUpX11(sink: { move(src: SourceRect, x: number, y: number): v
     if (kind === 2) read.fill(0x123456 + k, 0, box.width * box.height);
     if (kind === 3) read[rnd(box.width * box.height)]! ^= 0x10101;
     const before = base.pixels.slice((box.y) * W, (box.y + box.height) * W);
-    searchBox(frame, box, { pixels: read, offset: 0, stride: box.width }, sink, k % 2 ? { minRows: 2 } : undefined, stats, k % 3 ? cache : undefined);
+    searchBox(frame, box, { pixels: read, offset: 0, stride: box.width }, sink, k % 2 ? { minRows: 2 } : undefined, stats, k % 3 ? cache : undefined, notes);
+    notes.colourOf(box.x, box.y, box.x + box.width, box.y + box.height);
     base.pixels.set(before, box.y * W);
   }
+  return true;
 }
