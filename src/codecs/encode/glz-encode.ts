@@ -214,10 +214,19 @@ export class GlzEncoder {
     p = writeU32BE(out, p, Math.floor(id / 0x100000000));
     p = writeU32BE(out, p, id >>> 0);
     p = writeU32BE(out, p, id - win.oldestId);
+    // (The literals after the last match are written here, not at the end of pass(): see
+    // LzEncoder.encode, the same loop compiled while it runs.)
     p = this.pass(out, p, start, n, width, id, false);
-    if (alpha) p = this.pass(out, p, start, n, width, id, true);
+    if (this.tail < start + n) p = writeLiterals(out, p, win.ring, this.tail, start + n, false);
+    if (alpha) {
+      p = this.pass(out, p, start, n, width, id, true);
+      if (this.tail < start + n) p = writeLiterals(out, p, win.ring, this.tail, start + n, true);
+    }
     return this.sink.take(p);
   }
+
+  /** Where the literals pass() left unwritten start (they run to the end of the units). */
+  private tail = 0;
 
   /**
    * Like encode(), but a small image (below `keepPixels`) comes back as an LZ stream
@@ -404,7 +413,7 @@ export class GlzEncoder {
       ip = next;
       lit = ip;
     }
-    if (lit < end) p = writeLiterals(out, p, ring, lit, end, alpha);
+    this.tail = lit;
     return p;
   }
 }

@@ -77,11 +77,24 @@ export class LzEncoder {
     p = writeU32BE(out, p, width * 4);
     p = writeU32BE(out, p, 1);
     p = this.pass(out, p, buf, base, n, width, false);
-    if (alpha) p = this.pass(out, p, buf, base, n, width, true);
+    // The literals after the last match are written here, not at the end of pass(): V8
+    // compiles pass()'s loop while it runs (OSR), before any pass has ended, and a call after
+    // the loop that had never run threw that code away at the end of every image.
+    if (this.tail < base + n) p = writeLiterals(out, p, buf, this.tail, base + n, false);
+    if (alpha) {
+      p = this.pass(out, p, buf, base, n, width, true);
+      if (this.tail < base + n) p = writeLiterals(out, p, buf, this.tail, base + n, true);
+    }
     return this.sink.take(p);
   }
 
-  /** One pass over units buf[base .. base+n); returns the output position after it. */
+  /** Where the literals pass() left unwritten start (they run to the end of the units). */
+  private tail = 0;
+
+  /**
+   * One pass over units buf[base .. base+n); returns the output position after it. The
+   * literals after the last match are left to the caller, from `tail`.
+   */
   private pass(out: Uint8Array, p: number, buf: Uint32Array, base: number, n: number, w: number, alpha: boolean): number {
     if (this.gen + n >= 0x7fffffff) {
       this.table.fill(-1);
@@ -198,7 +211,7 @@ export class LzEncoder {
       ip = next;
       lit = ip;
     }
-    if (lit < end) p = writeLiterals(out, p, buf, lit, end, alpha);
+    this.tail = lit;
     this.gen += n;
     return p;
   }
