@@ -9,12 +9,15 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
 import { pngFromDataUrl } from '../helpers/png-decode.js';
 import { needPeers, interopRequired } from './peers.js';
 import { waitUntil } from './proc.js';
 import { diffImages, sameImage } from './scene.js';
 import type { RgbaImage } from '../../src/cli/image-files.js';
+import { viewerHttpHandler } from '../../src/server/web-files.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 
@@ -66,6 +69,31 @@ export async function chromiumReady(t: TestContext, ...peers: string[]): Promise
   viewerBundle();
   browser ??= pw.chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
   return browser;
+}
+
+/** The viewer's files on a loopback HTTP port, closed after the test: the base URL ('http://127.0.0.1:P/'). */
+export async function serveViewerFiles(t: TestContext): Promise<string> {
+  const server = http.createServer(viewerHttpHandler(viewerBundle()));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+}
+
+/**
+ * A page in a new browser context (closed after the test) whose console lines and uncaught
+ * errors are collected in `log`. `prepare` runs on the context before the page opens
+ * (permissions, init scripts).
+ */
+export async function newPage(t: TestContext, b: Browser, options: BrowserContextOptions = {},
+  prepare?: (context: BrowserContext) => Promise<unknown>): Promise<{ page: Page; log: string[] }> {
+  const context = await b.newContext(options);
+  t.after(() => context.close());
+  if (prepare) await prepare(context);
+  const page = await context.newPage();
+  const log: string[] = [];
+  page.on('console', (m) => log.push(m.text()));
+  page.on('pageerror', (e) => log.push(`page error: ${e.message}`));
+  return { page, log };
 }
 
 /** The viewer page's status line text. */

@@ -21,7 +21,7 @@ import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { canvasMatches, chromiumReady, statusText, viewerBundle } from '../harness/browser.js';
+import { canvasMatches, chromiumReady, newPage, statusText, viewerBundle } from '../harness/browser.js';
 import { needPeers, startQemu, startXspice, makePki, waitUntil, makeTempDir, removeTempDir } from '../harness/peers.js';
 import { settledRoot, startScene } from '../harness/scene.js';
 import { decodePnm, type RgbaImage } from '../../src/cli/image-files.js';
@@ -73,12 +73,7 @@ function addToken(target: string, options = ''): string {
 }
 
 async function openPage(t: import('node:test').TestContext, b: Browser, token: string): Promise<{ page: Page; log: string[] }> {
-  const context = await b.newContext({ viewport: { width: 1280, height: 1000 } });
-  t.after(() => context.close());
-  const page = await context.newPage();
-  const log: string[] = [];
-  page.on('console', (m) => log.push(m.text()));
-  page.on('pageerror', (e) => log.push(`page error: ${e.message}`));
+  const { page, log } = await newPage(t, b, { viewport: { width: 1280, height: 1000 } });
   await page.goto(`${gw!.l.url}?token=${token}`);
   return { page, log };
 }

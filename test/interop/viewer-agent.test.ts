@@ -12,7 +12,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
-import { chromiumReady, viewerBundle } from '../harness/browser.js';
+import { chromiumReady, newPage, viewerBundle } from '../harness/browser.js';
 import { needPeers, freePort, startXvfb, waitUntil, type XDisplay } from '../harness/peers.js';
 import { createServer } from '../../src/server/server.js';
 import { listen } from '../../src/server/listen.js';
@@ -64,13 +64,8 @@ test('web viewer: clipboard both ways with X through the agent, and the page siz
   await x.exec('xsetroot', ['-solid', 'darkslategray']);
   const { server, port, logs } = await serveX11(t, x, viewerHttpHandler(viewerBundle()));
   const origin = `http://127.0.0.1:${port}`;
-  const context = await b.newContext({ viewport: { width: 1000, height: 700 }, deviceScaleFactor: 1 });
-  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin });
-  t.after(() => context.close());
-  const page = await context.newPage();
-  const pageLog: string[] = [];
-  page.on('console', (m) => pageLog.push(m.text()));
-  page.on('pageerror', (e) => pageLog.push(`page error: ${e.message}`));
+  const { page, log: pageLog } = await newPage(t, b, { viewport: { width: 1000, height: 700 }, deviceScaleFactor: 1 },
+    (context) => context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin }));
   await page.goto(`${origin}/`);
   const why = () => `console: ${pageLog.slice(-5).join(' | ')}; server: ${logs.slice(-5).join(' | ')}`;
 

@@ -10,15 +10,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startXspice, needPeers, waitUntil, interopRequired, type XspicePeer } from '../harness/peers.js';
-import { chromiumReady, viewerBundle } from '../harness/browser.js';
-import { viewerHttpHandler } from '../../src/server/web-files.js';
+import { chromiumReady, newPage, serveViewerFiles } from '../harness/browser.js';
 import { connect } from '../../src/client/node.js';
 import type { PlaybackEvent } from '../../src/client/channels/playback.js';
 
@@ -110,16 +107,9 @@ test('Xspice playback with Opus offered: spice-server sends Opus and the web vie
     return;
   }
 
-  const server = http.createServer(viewerHttpHandler(viewerBundle()));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.after(() => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }));
-  const context = await b.newContext();
-  t.after(() => context.close());
-  const page = await context.newPage();
-  const log: string[] = [];
-  page.on('console', (m) => log.push(m.text()));
-  page.on('pageerror', (e) => log.push(`page error: ${e.message}`));
-  await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/?url=${encodeURIComponent(`ws://127.0.0.1:${x.port}/`)}&scale=none`);
+  const url = await serveViewerFiles(t);
+  const { page, log } = await newPage(t, b);
+  await page.goto(`${url}?url=${encodeURIComponent(`ws://127.0.0.1:${x.port}/`)}&scale=none`);
   const canDecode = await page.evaluate(async () => typeof AudioDecoder !== 'undefined'
     && (await AudioDecoder.isConfigSupported({ codec: 'opus', sampleRate: 48000, numberOfChannels: 2 })).supported === true);
   if (!canDecode) {

@@ -12,7 +12,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
-import { canvasImage, chromiumReady, statusText, viewerBundle } from '../harness/browser.js';
+import { canvasImage, chromiumReady, newPage, statusText, viewerBundle } from '../harness/browser.js';
 import { freePort, waitUntil, sleep } from '../harness/peers.js';
 import { countDiff, type Img } from '../harness/serve.js';
 import { createServer } from '../../src/server/server.js';
@@ -64,12 +64,7 @@ interface Seen { state: string; reason: string; attempt?: number; delayMs?: numb
 
 /** The page at 1280x1000 with `?scale=fit` (so it does not resize the demo to the window). */
 async function openPage(t: Ctx, b: Browser, port: number, query = '') {
-  const context = await b.newContext({ viewport: { width: 1280, height: 1000 }, deviceScaleFactor: 1 });
-  t.after(() => context.close());
-  const page = await context.newPage();
-  const log: string[] = [];
-  page.on('console', (m) => log.push(m.text()));
-  page.on('pageerror', (e) => log.push(`page error: ${e.message}`));
+  const { page, log } = await newPage(t, b, { viewport: { width: 1280, height: 1000 }, deviceScaleFactor: 1 });
   await page.goto(`http://127.0.0.1:${port}/?scale=fit${query}`);
   // Every status the viewer reports, in order.
   await page.evaluate(() => {

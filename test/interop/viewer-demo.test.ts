@@ -18,7 +18,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
-import { chromiumReady, viewerBundle } from '../harness/browser.js';
+import { chromiumReady, newPage, viewerBundle } from '../harness/browser.js';
 import { waitUntil, freePort } from '../harness/peers.js';
 import { serveDemo, countDiff, type ServedDemo, type Img } from '../harness/serve.js';
 import { pngFromDataUrl } from '../helpers/png-decode.js';
@@ -50,12 +50,7 @@ async function open(t: import('node:test').TestContext, b: Browser, opts: Partia
   const pointer: SourcePointer[] = [];
   const orig = source.pointer!.bind(source);
   source.pointer = (e) => { pointer.push({ ...e }); orig(e); };
-  const context = await b.newContext({ viewport, deviceScaleFactor });
-  t.after(() => context.close());
-  const page = await context.newPage();
-  const log: string[] = [];
-  page.on('console', (m) => log.push(m.text()));
-  page.on('pageerror', (e) => log.push(`page error: ${e.message}`));
+  const { page, log } = await newPage(t, b, { viewport, deviceScaleFactor });
   await page.goto(`http://127.0.0.1:${s.port}/${query}`);
   return { s, source, page, log, pointer };
 }
@@ -288,9 +283,7 @@ test('`spice-ts serve` (what npm start runs) serves the viewer at the address it
   await waitUntil('serve to print its addresses', () => /http:\/\/\S+\//.test(printed), { timeoutMs: 10_000 });
   const address = /http:\/\/\S+\//.exec(printed)![0];
   assert.equal(address, `http://127.0.0.1:${port}/`);
-  const context = await b.newContext({ viewport: { width: 1280, height: 1000 } });
-  t.after(() => context.close());
-  const page = await context.newPage();
+  const { page } = await newPage(t, b, { viewport: { width: 1280, height: 1000 } });
   await page.goto(address);
   let img: Img | undefined;
   // The server plays the guest agent, so the page asks for a screen of its own size.

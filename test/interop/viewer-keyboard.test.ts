@@ -15,24 +15,14 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { chromiumReady, viewerBundle } from '../harness/browser.js';
+import { chromiumReady, newPage, serveViewerFiles, viewerBundle } from '../harness/browser.js';
 import { startXspice, waitUntil, sleep, type XspicePeer } from '../harness/peers.js';
 import { viewerHttpHandler } from '../../src/server/web-files.js';
 import { serveDemo } from '../harness/serve.js';
 import { usStrokeFor } from '../../src/client/input/layout-us.js';
-
-/** The viewer files on a loopback HTTP port (the page then connects to Xspice itself). */
-async function servePage(t: import('node:test').TestContext): Promise<string> {
-  const server = http.createServer(viewerHttpHandler(viewerBundle()));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.after(() => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-}
 
 async function windowUp(x: XspicePeer, name: string): Promise<void> {
   await waitUntil(`window ${name}`, async () =>
@@ -71,13 +61,9 @@ test('keys pressed in the page reach an xterm on Xspice exactly, with a US and t
   await windowUp(x, 'typing-target');
   await setLayout(x, 'us');
 
-  const url = await servePage(t);
-  const context = await b.newContext({ viewport: { width: 1280, height: 1000 }, deviceScaleFactor: 1 });
-  t.after(() => context.close());
-  const page = await context.newPage();
-  const log: string[] = [];
-  page.on('console', (m) => log.push(m.text()));
-  page.on('pageerror', (e) => log.push(`page error: ${e.message}`));
+  // The viewer's files from a loopback HTTP port; the page connects to Xspice itself.
+  const url = await serveViewerFiles(t);
+  const { page, log } = await newPage(t, b, { viewport: { width: 1280, height: 1000 }, deviceScaleFactor: 1 });
   await page.goto(`${url}?url=${encodeURIComponent(`ws://127.0.0.1:${x.port}/`)}&scale=none`);
   const status = () => page.evaluate(() => document.getElementById('status')?.textContent ?? '');
   await waitUntil('the viewer to connect to Xspice', async () => /^Connected/.test(await status()), { timeoutMs: 15_000 })
@@ -148,9 +134,7 @@ test('the key-combination menu: Ctrl+Alt+F2 arrives at the demo source as its sc
   const b = await chromiumReady(t);
   if (!b) return;
   const s = await serveDemo(t, {}, { http: viewerHttpHandler(viewerBundle()) });
-  const context = await b.newContext({ viewport: { width: 1280, height: 1000 } });
-  t.after(() => context.close());
-  const page = await context.newPage();
+  const { page } = await newPage(t, b, { viewport: { width: 1280, height: 1000 } });
   await page.goto(`http://127.0.0.1:${s.port}/?scale=fit`);
   await waitUntil('the viewer to connect', () => page.evaluate(() => document.getElementById('status')?.dataset.state === 'connected'), { timeoutMs: 15_000 });
   // The menu lists the console switches in their own group.

@@ -14,35 +14,19 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { canvasImage, canvasMatches, chromiumReady, statusText, viewerBundle } from '../harness/browser.js';
+import { canvasImage, canvasMatches, chromiumReady, newPage, serveViewerFiles, statusText } from '../harness/browser.js';
 import { startXspice, startQemu, waitUntil, makeTempDir, removeTempDir, sleep, type XspicePeer } from '../harness/peers.js';
 import { settledRoot, sameImage } from '../harness/scene.js';
 import { decodePnm, type RgbaImage } from '../../src/cli/image-files.js';
-import { viewerHttpHandler } from '../../src/server/web-files.js';
 
 type Ctx = import('node:test').TestContext;
 
-/** The viewer files on a loopback HTTP port (the page then connects to the server itself). */
-async function servePage(t: Ctx): Promise<string> {
-  const server = http.createServer(viewerHttpHandler(viewerBundle()));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.after(() => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-}
-
 async function openViewer(t: Ctx, b: Browser, spicePort: number, query: string): Promise<{ page: Page; log: string[] }> {
-  const url = await servePage(t);
-  const context = await b.newContext({ viewport: { width: 1400, height: 900 }, deviceScaleFactor: 1 });
-  t.after(() => context.close());
-  const page = await context.newPage();
-  const log: string[] = [];
-  page.on('console', (m) => log.push(m.text()));
-  page.on('pageerror', (e) => log.push(`page error: ${e.message}`));
+  const url = await serveViewerFiles(t);
+  const { page, log } = await newPage(t, b, { viewport: { width: 1400, height: 900 }, deviceScaleFactor: 1 });
   await page.goto(`${url}?url=${encodeURIComponent(`ws://127.0.0.1:${spicePort}/`)}&scale=none${query}`);
   await waitUntil('the viewer to connect', async () => /^Connected/.test(await statusText(page)), { timeoutMs: 20_000 })
     .catch(async () => assert.fail(`not connected: "${await statusText(page)}"; console: ${log.slice(-5).join(' | ')}`));

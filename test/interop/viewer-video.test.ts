@@ -27,7 +27,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
-import { chromiumReady, viewerBundle } from '../harness/browser.js';
+import { chromiumReady, newPage, viewerBundle } from '../harness/browser.js';
 import { needPeers, needGstreamer, startXspice, waitUntil, sleep, type XspicePeer } from '../harness/peers.js';
 import { rootImage, diffImages } from '../harness/scene.js';
 import { pngFromDataUrl } from '../helpers/png-decode.js';
@@ -208,21 +208,15 @@ async function pageState(page: Page, withImage = true): Promise<PageState> {
 
 async function openViewer(t: import('node:test').TestContext, b: Browser, x: XspicePeer): Promise<{ page: Page; log: string[] }> {
   const port = await webServer();
-  const context = await b.newContext({ viewport: { width: 1280, height: 1000 } });
-  t.after(() => context.close());
   // Record what the page configures its VideoDecoders with (WebCodecs really used, and the profile).
-  await context.addInitScript(() => {
+  const { page, log } = await newPage(t, b, { viewport: { width: 1280, height: 1000 } }, (context) => context.addInitScript(() => {
     const w = window as unknown as { VideoDecoder?: { prototype: { configure(c: { codec: string }): void } }; videoConfigs: string[] };
     w.videoConfigs = [];
     const proto = w.VideoDecoder?.prototype;
     if (!proto) return;
     const configure = proto.configure;
     proto.configure = function (this: unknown, c: { codec: string }) { w.videoConfigs.push(c.codec); return configure.call(this, c); };
-  });
-  const page = await context.newPage();
-  const log: string[] = [];
-  page.on('console', (m) => log.push(m.text()));
-  page.on('pageerror', (e) => log.push(`page error: ${e.message}`));
+  }));
   await page.goto(`http://127.0.0.1:${port}/?url=ws://127.0.0.1:${x.port}/`);
   await waitUntil('the viewer to connect', async () => (await pageState(page, false)).connected, { timeoutMs: 15_000 });
   // Record the session's stream events in the page.
