@@ -40,7 +40,7 @@ export class DisplayStats {
   readonly codecs = new Map<string, CodecCount>();
   copyBits = 0;
   fills = 0;
-  /** Of the fills: boxes the source knew to be one colour (sent without a scan). */
+  /** Damaged boxes the source knew to be one colour, planned without a scan (most go as fills). */
   knownFills = 0;
   /** Every byte the display channels wrote, headers included. */
   wireBytes = 0;
@@ -80,7 +80,7 @@ export class DisplayStats {
       lines.push(`pixmap cache: ${k.hits} hits (${k.hitPixels} pixels, ${k.bytesSaved} image bytes saved), ${k.stored} stored,`
         + ` ${k.evicted} evicted, ${k.replaced} replaced lossless, hashing ${k.hashMs.toFixed(1)} ms`);
     }
-    lines.push(`fills ${this.fills} (${this.knownFills} known to the source), copy-bits ${this.copyBits}, display messages ${this.messages}, display bytes ${this.wireBytes}`);
+    lines.push(`fills ${this.fills} (boxes known one colour: ${this.knownFills}), copy-bits ${this.copyBits}, display messages ${this.messages}, display bytes ${this.wireBytes}`);
     lines.push(`sending ${this.sendMs.toFixed(1)} ms (solid parts ${this.planMs.toFixed(1)} ms, messages ${this.messageMs.toFixed(1)} ms)`);
     return lines.join('\n');
   }
