@@ -119,6 +119,41 @@ test('framer: with copySmall, messages are copies even of Buffer chunks, and hol
   assert.equal(f.holds(buf.buffer), false);
 });
 
+test('framer: release() copies a small kept part out so the buffer can be read into again; a large reply in parts keeps its buffer', () => {
+  const f = new X11Framer({ copySmall: true, partsOver: 4096 });
+  f.push(setupReply());
+  // One read buffer, reused for every read, as the connection's reader does.
+  const buf = Buffer.alloc(256);
+  const read = (bytes: Uint8Array): X11Message[] => {
+    buf.set(bytes, 0);
+    return f.push(new Uint8Array(buf.buffer, buf.byteOffset, bytes.length));
+  };
+  const small = imageReply(5, Uint8Array.from({ length: 40 }, (_, i) => i * 7));
+  let got = read(new Uint8Array([...eventMsg(22, 4), ...small.subarray(0, 50)]));
+  assert.equal(got.length, 1, 'the event; the reply is cut');
+  assert.equal(f.holds(buf.buffer), true);
+  assert.equal(f.release(buf.buffer, 10), false, 'more than max is kept: not released');
+  assert.equal(f.release(buf.buffer, 4096), true);
+  assert.equal(f.holds(buf.buffer), false, 'the kept start is a copy now');
+  buf.fill(0xee); // the next read overwrites the buffer
+  got = read(small.subarray(50));
+  assert.equal(got.length, 1);
+  assert.equal(hex(got[0]!.bytes), hex(small), 'the reply is whole and unchanged');
+
+  // A large reply gathering its parts: its chunks stay views of the buffer they came in.
+  const data = Uint8Array.from({ length: 8000 }, (_, i) => (i * 13) & 255);
+  const big = imageReply(6, data);
+  const own = Buffer.alloc(5000);
+  own.set(big.subarray(0, 5000));
+  assert.equal(f.push(new Uint8Array(own.buffer, own.byteOffset, 5000)).length, 0);
+  assert.equal(f.release(own.buffer, 4096), false, 'the reply is over the copy limit: the buffer is kept');
+  assert.equal(f.holds(own.buffer), true);
+  const last = f.push(big.slice(5000)) as Extract<X11Message, { kind: 'reply' }>[];
+  assert.equal(last.length, 1);
+  assert.equal(hex(Buffer.concat(last[0]!.parts!)), hex(big));
+  assert.equal(f.release(own.buffer, 4096), true, 'nothing is kept any more');
+});
+
 test('copyZPixmapParts and zpixmapSink write what copyZPixmap writes, at every split, into the frame or a packed buffer', () => {
   const r = lcg(21);
   for (const fmt of [LSB32, F565]) {

@@ -65,8 +65,11 @@ const PARTS_OVER = 1 << 16;
 const READ_BYTES = 1 << 18;
 
 /**
- * The read buffer: reused while the framer keeps nothing of it, else replaced (the kept
- * bytes stay valid). `onChunk` gets each read; it changes once the setup is done.
+ * The read buffer: reused unless the framer keeps a large part of it (a big reply
+ * gathering its parts), then replaced (the kept bytes stay valid). The start of a small
+ * message cut by a read is copied out instead: a new 256 KiB buffer costs more than
+ * the copy, and every one adds to the external memory that makes V8 run full
+ * collections. `onChunk` gets each read; it changes once the setup is done.
  */
 class Reader {
   private buf = Buffer.allocUnsafeSlow(READ_BYTES);
@@ -83,7 +86,7 @@ class Reader {
     callback: (n: number, b: Uint8Array): boolean => {
       // A plain Uint8Array: Buffer's slice() makes views, and the framer's copies must be copies.
       this.onChunk(new Uint8Array(b.buffer, b.byteOffset, n));
-      if (this.framer.holds(b.buffer)) this.busy = true;
+      if (!this.framer.release(b.buffer, PARTS_OVER)) this.busy = true;
       return true;
     },
   };

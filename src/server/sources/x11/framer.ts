@@ -18,7 +18,8 @@
  *
  * With `copySmall`, other messages that are views of a chunk are copied out, so
  * the caller may reuse a chunk's memory for the next read unless `holds()` says
- * the framer still keeps part of it (a message not complete yet).
+ * the framer still keeps part of it (a message not complete yet); `release()` copies
+ * such a part out when it is small.
  */
 import { ErrorCode, SpiceError } from '../../../protocol/errors.js';
 import { Ev } from './protocol.js';
@@ -78,6 +79,23 @@ export class X11Framer {
   holds(buffer: ArrayBufferLike): boolean {
     for (const c of this.chunks) if (c.buffer === buffer) return true;
     return false;
+  }
+
+  /**
+   * Copies out what is still kept of `buffer` (the start of a message not complete yet)
+   * when that is at most `max` bytes, so the caller may read into the buffer again.
+   * False when more is kept (a large reply gathering its parts): the buffer stays in use.
+   */
+  release(buffer: ArrayBufferLike, max: number): boolean {
+    let kept = 0;
+    for (const c of this.chunks) if (c.buffer === buffer) kept += c.length;
+    if (kept === 0) return true;
+    if (kept > max) return false;
+    for (let i = 0; i < this.chunks.length; i++) {
+      const c = this.chunks[i]!;
+      if (c.buffer === buffer) this.chunks[i] = Uint8Array.prototype.slice.call(c);
+    }
+    return true;
   }
 
   /** Bytes received but not yet part of a whole message. */
