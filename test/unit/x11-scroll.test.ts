@@ -394,6 +394,29 @@ test('findScroll: pad bytes that differ, odd offsets and strides (word pairs tha
   }
 });
 
+test('findScroll: rows whose bytes match whole and rows that match in RGB only (pad bytes differ) give the same result, mixed in one box', () => {
+  const rnd = lcg(91);
+  for (let round = 0; round < 24; round++) {
+    const w = 64 + Math.floor(rnd() * 90), h = 40 + Math.floor(rnd() * 60);
+    const before = textRows(w, h, rnd);
+    const dy = round % 2 ? -(3 + Math.floor(rnd() * 12)) : 2 + Math.floor(rnd() * 9);
+    const after = scrolled(before, w, h, dy, rnd);
+    // A side column that changed on some rows (the whole-row check fails there, the middle matches).
+    for (let y = 0; y < h; y += 5) after[y * w + w - 1] = 0x00ff00;
+    const want = run(before, after, w, h);
+    // Pad bytes on a random half of the rows of one side or the other: those rows differ in bytes.
+    const padded = (px: Uint32Array) => {
+      const out = px.slice();
+      for (let y = 0; y < h; y++) if (rnd() < 0.5) for (let x = 0; x < w; x++) out[y * w + x] = (out[y * w + x]! | ((1 + Math.floor(rnd() * 255)) << 24)) >>> 0;
+      return out;
+    };
+    const got = findScroll(view(padded(before), w), view(padded(after), w), w, h);
+    assert.deepEqual(got, want, `round ${round}`);
+    assert.ok(got.move, `round ${round}: the scroll is found`);
+    assertExact(before, after, w, h, got, `round ${round}`);
+  }
+});
+
 test('RowHashCache: a search that starts from the hashes the last one left finds the same; stale or wrong hashes never make a wrong move', () => {
   const FW = 320, FH = 200, box = { x: 10, y: 8, width: 300, height: 176 }, rnd = lcg(13);
   const frame = { width: FW, height: FH, stride: FW, pixels: new Uint32Array(FW * FH).fill(0x333333) };
