@@ -12,6 +12,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { findScroll, type PixelView, type RowHash, type ScrollOptions, type ScrollResult } from '../../src/server/sources/x11/scroll.js';
 import { FreshRects, RowHashCache, newScrollStats, pickBoxes, searchBox } from '../../src/server/sources/x11/scroll-box.js';
+import { SolidNotes } from '../../src/server/sources/x11/solid-notes.js';
 import type { SourceRect } from '../../src/server/source.js';
 import { ErrorCode, SpiceError } from '../../src/protocol/errors.js';
 
@@ -374,6 +375,31 @@ test('searchBox: a box of one colour is reported whole (one fill, as drawn), the
   assert.ok(changed2.length >= 1 && changed2.every((r) => r.x >= box.x && r.y >= box.y && r.x + r.width <= box.x + box.width && r.y + r.height <= box.y + box.height));
 });
 
+
+test('searchBox: one colour is told right for packed and padded rows, pad bytes anywhere, and a last odd pixel', () => {
+  const FW = 160, FH = 90, box = { x: 9, y: 7, width: 61, height: 33 };
+  // (searchBox notes a box it found to be one colour.)
+  const isFill = (read: Uint32Array, stride: number, offset = 0) => {
+    const frame = { width: FW, height: FH, stride: FW, pixels: textRows(FW, FH, lcg(8)) };
+    const notes = new SolidNotes();
+    searchBox(frame, box, view(read, stride, offset), { move: () => {}, damage: () => {} }, undefined, newScrollStats(), undefined, notes);
+    return notes.size === 1;
+  };
+  for (const [stride, offset] of [[box.width, 0], [box.width + 1, 0], [box.width + 7, 3]] as const) {
+    const read = new Uint32Array(offset + stride * box.height).fill(0x123456);
+    // Words past each row's end are not the box's: another colour there changes nothing.
+    for (let y = 0; y < box.height; y++) for (let x = box.width; x < stride; x++) read[offset + y * stride + x] = 0xabcdef;
+    assert.equal(isFill(read, stride, offset), true, `stride ${stride}: one colour`);
+    read[offset + 5 * stride + 9] = 0xff123456; // a pad byte: the same colour
+    assert.equal(isFill(read, stride, offset), true, `stride ${stride}: a pad byte`);
+    read[offset + 5 * stride + 9] = 0x123456;
+    read[offset + (box.height - 1) * stride + box.width - 1] = 0x123457; // the very last pixel
+    assert.equal(isFill(read, stride, offset), false, `stride ${stride}: the last pixel differs`);
+    read[offset + (box.height - 1) * stride + box.width - 1] = 0x123456;
+    read[offset + box.width - 1] = 0x003456; // the first row's last pixel
+    assert.equal(isFill(read, stride, offset), false, `stride ${stride}: the first row differs`);
+  }
+});
 test('findScroll: pad bytes that differ, odd offsets and strides (word pairs that do not line up) change nothing', () => {
   const rnd = lcg(77);
   for (let round = 0; round < 24; round++) {

@@ -7,7 +7,7 @@
  * that follows their report skips (FreshRects).
  */
 import type { SourceFrame, SourceRect, SourceSink } from '../../source.js';
-import { RGB, checkView, findScroll, pairsOf, type PixelView, type RowHashes, type ScrollOptions } from './scroll.js';
+import { RGB, bytesOf, checkView, findScroll, pairsOf, type PixelView, type RowHashes, type ScrollOptions } from './scroll.js';
 import type { SolidNotes } from './solid-notes.js';
 
 /**
@@ -137,8 +137,29 @@ export class RowHashCache {
 const pattern = new Uint32Array(2);
 const pattern2 = new Float64Array(pattern.buffer);
 
-/** Whether every pixel of the `w` x `h` view has the first one's RGB (two words at a time where it can). */
+/**
+ * Whether every pixel of the `w` x `h` view has the first one's RGB: the first row by the
+ * loop below, then the other rows as bytes against it (memcmp; one call over the whole
+ * box when its rows are packed: each row equal to the one above). Bytes that differ
+ * (a pad byte, or another colour) leave it to the loop.
+ */
 function oneColour(v: PixelView, w: number, h: number): boolean {
+  if (!sameRGB(v, w, 1)) return false;
+  const b = bytesOf(v.pixels), o = v.offset * 4, row = w * 4, stride = v.stride * 4;
+  if (b !== null) {
+    if (stride === row) {
+      if (b.compare(b, o, o + (h - 1) * row, o + row, o + h * row) === 0) return true;
+    } else {
+      let r = 1;
+      while (r < h && b.compare(b, o, o + row, o + r * stride, o + r * stride + row) === 0) r++;
+      if (r === h) return true;
+    }
+  }
+  return sameRGB(v, w, h);
+}
+
+/** Whether every pixel of the first `h` rows of the view has the first one's RGB (two words at a time where it can). */
+function sameRGB(v: PixelView, w: number, h: number): boolean {
   const p = v.pixels, p2 = pairsOf(p);
   const first = p[v.offset]!, c = first & RGB;
   pattern[0] = first;
