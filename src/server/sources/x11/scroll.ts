@@ -425,7 +425,8 @@ function horizontalCandidates(bx: Boxes, ha: Int32Array, hb: Int32Array, sx0: nu
   const rows: number[] = [];
   for (let y = 0; y < H; y++) if (ha[y] !== hb[y]) rows.push(y);
   const maxDx = W >> 1;
-  const votes = new Map<number, number>();
+  // Shifts found and how many probes found each (plain arrays and index loops: see findScroll).
+  const dxs: number[] = [], votes: number[] = [];
   const step = Math.max(1, Math.floor(rows.length / H_ROWS));
   let probes = 0;
   for (let k = 0; k < rows.length && probes < H_ROWS; k += step) {
@@ -445,11 +446,20 @@ function horizontalCandidates(bx: Boxes, ha: Int32Array, hb: Int32Array, sx0: nu
       if (((A[ar + p]! ^ B[br + s]!) & RGB) === 0 && sameWords(A, ar + p, B, br + s, H_PROBE)) found.push(dx);
     }
     if (found.length > H_AMBIGUOUS) continue;
-    for (const dx of found) votes.set(dx, (votes.get(dx) ?? 0) + 1);
+    for (let f = 0; f < found.length; f++) {
+      const i = dxs.indexOf(found[f]!);
+      if (i < 0) { dxs.push(found[f]!); votes.push(1); } else votes[i]!++;
+    }
   }
+  // The two with the most votes, at least `need` (ties: the one found first).
   const need = Math.max(2, Math.ceil(probes / 3));
-  const ranked = [...votes].filter(([, n]) => n >= need).sort((a, b) => b[1] - a[1]);
+  let b1 = -1, b2 = -1;
+  for (let i = 0; i < dxs.length; i++) {
+    if (votes[i]! < need) continue;
+    if (b1 < 0 || votes[i]! > votes[b1]!) { b2 = b1; b1 = i; } else if (b2 < 0 || votes[i]! > votes[b2]!) b2 = i;
+  }
   const out: number[] = [];
-  for (let k = 0; k < ranked.length && k < 2; k++) out.push(ranked[k]![0]);
+  if (b1 >= 0) out.push(dxs[b1]!);
+  if (b2 >= 0) out.push(dxs[b2]!);
   return out;
 }

@@ -64,23 +64,26 @@ export function warmUpX11(sink: { move(src: SourceRect, x: number, y: number): v
   // boxes, moved up, moved left, one colour, changed.
   const base = warmUpFrame(3);
   const W = base.width;
-  const read = new Uint32Array(64 * 32);
+  const read = new Uint32Array(96 * 32);
   const frame = { width: base.width, height: base.height, pixels: base.pixels, stride: base.stride };
   kept.push(sink, stats, cache, notes, base, read, frame);
   let seed = 12345;
   const rnd = (n: number) => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 8) % n;
   for (let k = 0; k < 1200; k++) {
-    // Odd and even places and sizes: every parity branch of the pairwise compares.
-    const box = { x: 60 + rnd(11), y: 8 + rnd(24), width: 40 + rnd(17), height: 20 + rnd(9) };
+    // Odd and even places and sizes: every parity branch of the pairwise compares. Boxes
+    // moved sideways are wide enough for the horizontal search's probes.
     const kind = k % 4, shift = 1 + rnd(5);
+    const box = { x: 60 + rnd(11), y: 8 + rnd(24), width: (kind === 1 ? 66 : 40) + rnd(17), height: 20 + rnd(9) };
+    // Packed rows and rows with a pad word at either parity, as the source's scratch has them.
+    const stride = box.width + (k % 3 === 1 ? 1 : 0), offset = (k >> 2) & 1;
     for (let y = 0; y < box.height; y++) {
       const from = kind === 0 ? (box.y + y + shift) * W + box.x : kind === 1 ? (box.y + y) * W + box.x + shift : (box.y + y) * W + box.x;
-      read.set(base.pixels.subarray(from, from + box.width), y * box.width);
+      read.set(base.pixels.subarray(from, from + box.width), offset + y * stride);
     }
-    if (kind === 2) read.fill(0x123456 + k, 0, box.width * box.height);
-    if (kind === 3) read[rnd(box.width * box.height)]! ^= 0x10101;
+    if (kind === 2) read.fill(0x123456 + k, offset, offset + stride * box.height);
+    if (kind === 3) read[offset + rnd(box.height) * stride + rnd(box.width)]! ^= 0x10101;
     const before = base.pixels.slice((box.y) * W, (box.y + box.height) * W);
-    searchBox(frame, box, { pixels: read, offset: 0, stride: box.width }, sink, k % 2 ? { minRows: 2 } : undefined, stats, k % 3 ? cache : undefined, notes);
+    searchBox(frame, box, { pixels: read, offset, stride }, sink, k % 2 ? { minRows: 2 } : undefined, stats, k % 3 ? cache : undefined, notes);
     notes.colourOf(box.x, box.y, box.x + box.width, box.y + box.height);
     base.pixels.set(before, box.y * W);
   }
