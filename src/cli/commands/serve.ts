@@ -11,6 +11,7 @@ import { listen, parseListen } from '../../server/listen.js';
 import { COMPRESSION_NAMES } from '../../server/display/image-encoder.js';
 import { nodeTicketCrypto } from '../../protocol/crypto/node-ticket.js';
 import type { DisplaySource } from '../../server/source.js';
+import type { X11DisplaySource } from '../../server/sources/x11/source.js';
 
 const SPEC = {
   listen: { type: 'string' },
@@ -98,6 +99,13 @@ async function makeSource(kind: string, o: Record<string, string | boolean | und
   throw new SpiceError(ErrorCode.BAD_ARGUMENT, `unknown source '${kind}' (use demo or x11)`);
 }
 
+/** What the source itself counted, for --stats (the x11 source's scroll search), as lines. */
+async function sourceStats(source: DisplaySource): Promise<string> {
+  if (!('scrollStats' in source)) return '';
+  const { formatScrollStats } = await import('../../server/sources/x11/source.js');
+  return `${formatScrollStats((source as X11DisplaySource).scrollStats)}\n`;
+}
+
 export async function serveCommand(argv: string[], out: (s: string) => void): Promise<number> {
   const { options: o, positionals } = parseArgs(argv, SPEC);
   if (o.help) { out(HELP); return Exit.OK; }
@@ -156,7 +164,7 @@ export async function serveCommand(argv: string[], out: (s: string) => void): Pr
   function stop(code: number): Promise<number> {
     stopping ??= (async () => {
       await l.close();
-      if (o.stats) out(`${server.stats.format()}\n`);
+      if (o.stats) out(`${server.stats.format()}\n${await sourceStats(source)}`);
       finish(code);
       return code;
     })();

@@ -45,6 +45,11 @@ export interface ScrollStats {
   raced: number;
 }
 
+/** One line for `serve --stats`. */
+export function formatScrollStats(s: ScrollStats): string {
+  return `scroll search: ${s.searched} boxes read ahead and searched, ${s.moves} moves (${s.movedPixels} pixels), ${s.changedPixels} pixels changed, ${s.ms.toFixed(1)} ms, ${s.raced} raced`;
+}
+
 /** (`ms` starts as -0, a double, so it never changes the object's hidden class: see display/stats.ts.) */
 export const newScrollStats = (): ScrollStats => ({ searched: 0, moves: 0, movedPixels: 0, changedPixels: 0, ms: -0, raced: 0 });
 

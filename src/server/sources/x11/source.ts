@@ -91,6 +91,7 @@ export interface X11SourceOptions extends X11ConnectOptions {
 interface Ext { majorOpcode: number; firstEvent: number }
 
 export type { ScrollStats as X11ScrollStats } from './scroll-box.js';
+export { formatScrollStats } from './scroll-box.js';
 
 export interface X11DisplaySource extends DisplaySource {
   readonly scrollStats: ScrollStats;
