@@ -101,6 +101,55 @@ test('framer: a reply streamed to a sink gets every byte at its offset, whatever
   }
 });
 
+test('framer: reads go straight into a packed destination when the sink says where (directTarget, pushDirect), at any read sizes', () => {
+  const r = lcg(21);
+  for (let round = 0; round < 40; round++) {
+    const w = 40 + Math.floor(r() * 60), h = 30 + Math.floor(r() * 40);
+    const data = Uint8Array.from({ length: w * h * 4 }, () => Math.floor(r() * 256));
+    const big = imageReply(9, data), ev = eventMsg(22, 9);
+    const stream = new Uint8Array([...setupReply(), ...big, ...ev]);
+    // Packed rows (stride = width) at an offset inside a bigger array: sink with `into`.
+    const at = 3 + Math.floor(r() * 5);
+    const dst = new Uint32Array(at + w * h + 4).fill(0xdeadbeef);
+    const f = new X11Framer({ partsOver: 1024, streamTo: (_seq, size) => zpixmapSink(LSB32, w, h, dst, at, w, size) });
+    const own = new Uint8Array(512); // the caller's read buffer
+    const out: X11Message[] = [];
+    let pos = 0, direct = 0;
+    while (pos < stream.length) {
+      const max = 1 + Math.floor(r() * 700);
+      const target = f.directTarget(max);
+      if (target) {
+        assert.ok(target.length <= max && target.buffer === dst.buffer, 'a view of the destination, no longer than asked');
+        // The "kernel" writes as much as it has, up to the view's length.
+        const n = Math.min(target.length, stream.length - pos, 1 + Math.floor(r() * target.length));
+        target.set(stream.subarray(pos, pos + n));
+        pos += n;
+        direct += n;
+        out.push(...f.pushDirect(n));
+      } else {
+        const n = Math.min(own.length, stream.length - pos, 1 + Math.floor(r() * 300));
+        own.set(stream.subarray(pos, pos + n));
+        pos += n;
+        out.push(...f.push(new Uint8Array(own.buffer, 0, n)));
+        f.release(own.buffer, 4096);
+      }
+    }
+    assert.deepEqual(out.map((m) => m.kind), ['setup', 'reply', 'event'], `round ${round}`);
+    assert.ok(direct > 0, 'some reads went in place');
+    const want = new Uint32Array(data.buffer);
+    assert.deepEqual([...dst.subarray(at, at + w * h)], [...want], `round ${round}: the image`);
+    assert.equal(dst[at - 1], 0xdeadbeef, 'nothing written before it');
+    assert.equal(dst[at + w * h], 0xdeadbeef, 'nothing written after it');
+    assert.equal(f.directTarget(100), undefined, 'no reply streaming: no direct target');
+  }
+  // Rows with padding between them in the destination: no single run, no direct target.
+  const f = new X11Framer({ partsOver: 64, streamTo: (_seq, size) => zpixmapSink(LSB32, 8, 8, new Uint32Array(200), 0, 9, size) });
+  f.push(setupReply());
+  f.push(imageReply(3, new Uint8Array(8 * 8 * 4)).subarray(0, 40));
+  assert.equal(f.directTarget(100), undefined);
+  assert.throws(() => new X11Framer().pushDirect(4), (e: unknown) => e instanceof SpiceError && e.code === ErrorCode.INCONSISTENT);
+});
+
 test('framer: with copySmall, messages are copies even of Buffer chunks, and holds() tells which chunk is still needed', () => {
   const f = new X11Framer({ copySmall: true });
   f.push(setupReply());

@@ -65,27 +65,38 @@ const PARTS_OVER = 1 << 16;
 const READ_BYTES = 1 << 18;
 
 /**
- * The read buffer: reused unless the framer keeps a large part of it (a big reply
- * gathering its parts), then replaced (the kept bytes stay valid). The start of a small
- * message cut by a read is copied out instead: a new 256 KiB buffer costs more than
- * the copy, and every one adds to the external memory that makes V8 run full
- * collections. `onChunk` gets each read; it changes once the setup is done.
+ * Where each read goes. While a large reply streams into a destination that holds its
+ * bytes in one run (a GetImage into packed rows), straight there (the framer's
+ * directTarget): no copy. Otherwise the read buffer: reused unless the framer keeps a
+ * large part of it (a big reply gathering its parts), then replaced (the kept bytes stay
+ * valid). The start of a small message cut by a read is copied out instead: a new
+ * 256 KiB buffer costs more than the copy, and every one adds to the external memory
+ * that makes V8 run full collections. `onChunk` gets each read (`inPlace`: it went to
+ * the direct target); it changes once the setup is done.
  */
 class Reader {
   private buf = Buffer.allocUnsafeSlow(READ_BYTES);
   private busy = false;
-  onChunk: (chunk: Uint8Array) => void = () => {};
+  private direct: Uint8Array | undefined;
+  onChunk: (chunk: Uint8Array, inPlace: boolean) => void = () => {};
 
   constructor(private readonly framer: X11Framer) {}
 
   readonly options = {
     buffer: (): Uint8Array => {
+      this.direct = this.framer.directTarget(READ_BYTES);
+      if (this.direct) return this.direct;
       if (this.busy) { this.buf = Buffer.allocUnsafeSlow(READ_BYTES); this.busy = false; }
       return this.buf;
     },
     callback: (n: number, b: Uint8Array): boolean => {
+      if (this.direct !== undefined && b === this.direct) {
+        this.direct = undefined;
+        this.onChunk(b.subarray(0, n), true);
+        return true;
+      }
       // A plain Uint8Array: Buffer's slice() makes views, and the framer's copies must be copies.
-      this.onChunk(new Uint8Array(b.buffer, b.byteOffset, n));
+      this.onChunk(new Uint8Array(b.buffer, b.byteOffset, n), false);
       if (!this.framer.release(b.buffer, PARTS_OVER)) this.busy = true;
       return true;
     },
@@ -164,10 +175,10 @@ export class X11Connection {
 
   private attach(reader: Reader): void {
     this.socket.setNoDelay?.(true);
-    reader.onChunk = (d) => {
+    reader.onChunk = (d, inPlace) => {
       if (this.closed) return;
       try {
-        for (const m of this.framer.push(d)) {
+        for (const m of inPlace ? this.framer.pushDirect(d.length) : this.framer.push(d)) {
           if (this.closed) return;
           if (m.kind === 'setup') continue; // cannot happen after setup
           const full = this.fullSeq(m.sequence);

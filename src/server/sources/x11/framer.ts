@@ -14,7 +14,9 @@
  * over as it arrives: once its head is in, `streamTo(sequence, size)` may return
  * a sink that gets every piece of it (views, valid during the call) with its
  * offset in the reply; the reply then comes out with its 32-byte head only and
- * `streamed` set. Nothing of it is kept meanwhile.
+ * `streamed` set. Nothing of it is kept meanwhile. A sink that says where the bytes
+ * go (`into`) lets the caller read the rest of the reply straight there
+ * (directTarget, pushDirect): the socket's reads land in the frame with no copy.
  *
  * With `copySmall`, other messages that are views of a chunk are copied out, so
  * the caller may reuse a chunk's memory for the next read unless `holds()` says
@@ -41,8 +43,12 @@ export interface FramerOptions {
   streamTo?: (sequence: number, size: number) => ReplySink | undefined;
 }
 
-/** Takes a streamed reply's bytes [at, at + piece.length). */
-export type ReplySink = (piece: Uint8Array, at: number) => void;
+/**
+ * Takes a streamed reply's bytes [at, at + piece.length). `into`, when present, gives the
+ * bytes where the reply's bytes [at, at + up to max) belong, so a read can go there
+ * directly (see directTarget); undefined where they do not lie in one run.
+ */
+export type ReplySink = ((piece: Uint8Array, at: number) => void) & { into?: (at: number, max: number) => Uint8Array | undefined };
 
 export class X11Framer {
   private chunks: Uint8Array[] = [];
@@ -73,6 +79,29 @@ export class X11Framer {
       out.push({ kind: 'reply', sequence: st.sequence, bytes: st.head, streamed: true });
     }
     return n === c.length ? c.subarray(c.length) : c.subarray(n);
+  }
+
+  /**
+   * Where the next read may go instead of a buffer of the caller's: the bytes of the
+   * destination of the reply being streamed, when its sink has them in one run (at most
+   * `max` bytes, never past the reply); undefined otherwise. The caller then reports the
+   * bytes read there with pushDirect.
+   */
+  directTarget(max: number): Uint8Array | undefined {
+    const st = this.stream;
+    if (!st || !st.sink.into || st.at >= st.size) return undefined;
+    const v = st.sink.into(st.at, Math.min(max, st.size - st.at));
+    return v && v.length > 0 && v.length <= st.size - st.at ? v : undefined;
+  }
+
+  /** `n` bytes were read straight into the view directTarget gave; returns the reply if that completed it. */
+  pushDirect(n: number): X11Message[] {
+    const st = this.stream;
+    if (!st || n < 0 || st.at + n > st.size) throw new SpiceError(ErrorCode.INCONSISTENT, `X11 framer: ${n} bytes read in place with no streamed reply to take them`);
+    st.at += n;
+    if (st.at < st.size) return [];
+    this.stream = undefined;
+    return [{ kind: 'reply', sequence: st.sequence, bytes: st.head, streamed: true }];
   }
 
   /** Whether bytes still kept (a message not complete yet) lie in `buffer`. */

@@ -4,6 +4,7 @@
  * and XFIXES cursor images (premultiplied ARGB) into straight-alpha ARGB.
  */
 import { ErrorCode, SpiceError } from '../../../protocol/errors.js';
+import type { ReplySink } from './framer.js';
 
 export interface PixelFormat {
   bitsPerPixel: number;
@@ -153,10 +154,12 @@ export function copyZPixmapParts(parts: readonly Uint8Array[], skip: number, wid
  * A sink (X11Framer streaming) for a GetImage reply of `replyBytes` that writes its rows
  * into `dst` as they arrive, for the common layout (32-bit pixels in our byte order);
  * undefined for other layouts or a reply too short for the image (it is then taken
- * whole and copyZPixmap deals with it). Checks like copyZPixmap's first.
+ * whole and copyZPixmap deals with it). Checks like copyZPixmap's first. Where the
+ * rows lie back to back in `dst` too, the sink also says where the image's bytes go
+ * (`into`: reads go there with no copy).
  */
 export function zpixmapSink(fmt: PixelFormat, width: number, height: number, dst: Uint32Array, dstIndex: number, dstStride: number,
-  replyBytes: number): ((piece: Uint8Array, at: number) => void) | undefined {
+  replyBytes: number): ReplySink | undefined {
   const std = fmt.bitsPerPixel === 32 && fmt.redMask === 0xff0000 && fmt.greenMask === 0xff00 && fmt.blueMask === 0xff && fmt.msbFirst === !HOST_LE;
   const stride = zpixmapStride(fmt, width), rowBytes = width * 4, dataBytes = stride * height;
   if (!std || width <= 0 || height <= 0 || replyBytes - 32 < dataBytes) return undefined;
@@ -164,11 +167,13 @@ export function zpixmapSink(fmt: PixelFormat, width: number, height: number, dst
   const bytes = new Uint8Array(dst.buffer, dst.byteOffset, dst.byteLength);
   const base = dstIndex * 4, end = 32 + dataBytes;
   if (stride === rowBytes && dstStride === width) {
-    // Rows back to back in both: the data is one run.
-    return (piece, at) => {
+    // Rows back to back in both: the data is one run, and reads can land in it directly.
+    const sink: ReplySink = (piece, at) => {
       const from = Math.max(0, 32 - at), to = Math.min(piece.length, end - at);
       if (to > from) bytes.set(piece.subarray(from, to), base + at + from - 32);
     };
+    sink.into = (at, max) => (at >= 32 && at < end ? bytes.subarray(base + at - 32, base + Math.min(end, at + max) - 32) : undefined);
+    return sink;
   }
   return (piece, at) => {
     let i = Math.max(0, 32 - at);
