@@ -11,42 +11,31 @@
  * (one round trip, non-overlapping rectangles, nothing lost while waiting).
  * `damage: 'raw'` instead takes one event per drawn rectangle.
  *
- * Scrolls: a large damage rectangle is read here, before it is reported, and
- * compared with what the frame held (scroll-box.ts, scroll.ts). A shift found
- * that way goes to the server as a move (COPY_BITS) and only the rest as damage;
- * a rectangle of one colour goes whole (a fill). The frame then already holds
- * those pixels, so the server's capture of the rest skips rectangles read that
- * way (`fresh`) unless damage came there since.
- *
- * Large GetImage replies are written into the frame (or the search's scratch
- * buffer) straight from the socket's reads as they arrive (zpixmapSink).
+ * Pixels are read back by read-back.ts: the server's captures, and the scroll
+ * search's read-ahead, which reads a large damage rectangle before it is reported,
+ * compares it with what the frame held and reports a shift as a move (COPY_BITS),
+ * a rectangle of one colour as a fill, and only the rest as damage.
  */
 import { ErrorCode, SpiceError, toSpiceError } from '../../../protocol/errors.js';
 import type { DisplaySource, KeyEvent, PointerEvent, SourceCursor, SourceFrame, SourceRect, SourceSink } from '../../source.js';
 import { X11Connection, X11RequestError, type X11ConnectOptions } from './connection.js';
 import {
-  Ev, EventMask, XErr, encodeCreateInputOnlyWindow, encodeGetGeometry, encodeGetImage, encodeSelectEvents,
-  findVisual, parseConfigureNotify, parseGetGeometry, parseGetImageParts,
+  Ev, EventMask, encodeCreateInputOnlyWindow, encodeGetGeometry, encodeSelectEvents, findVisual, parseConfigureNotify, parseGetGeometry,
 } from './protocol.js';
 import {
   DamageLevel, XFixesMask, encodeCreateRegion, encodeDamageCreate, encodeDamageSubtract, encodeFetchRegion,
   encodeGetCursorImage, encodeQueryVersion, encodeSelectCursorInput, encodeSelectSelectionInput,
   encodeXTestGetVersion, parseDamageNotify, parseFetchRegion, parseGetCursorImage, type Rect,
 } from './extensions.js';
-import { copyZPixmapParts, supportedFormat, unpremultiply, zpixmapSink, zpixmapStride, type PixelFormat } from './pixels.js';
+import { supportedFormat, unpremultiply, type PixelFormat } from './pixels.js';
 import { X11Clipboard } from './clipboard.js';
 import { randrResize } from './resize.js';
 import { coalesceRects, type CoalesceOptions } from './rects.js';
-import { warmUpX11 } from './warm-up.js';
 import { PointerWatch } from './pointer.js';
 import { XTestInput } from './input.js';
 import type { ScrollOptions } from './scroll.js';
-
-/** What the warm-up reports (see searchSink). */
-const NO_RECTS: SourceRect[] = [];
-const NO_AREA: SourceRect = { x: 0, y: 0, width: 0, height: 0 };
-import { FreshRects, RowHashCache, newScrollStats, pickBoxes, searchBox, type ScrollStats } from './scroll-box.js';
-import { SolidNotes } from './solid-notes.js';
+import { newScrollStats, type ScrollStats } from './scroll-box.js';
+import { X11ReadBack } from './read-back.js';
 
 export interface X11SourceOptions extends X11ConnectOptions {
   /** How DAMAGE reports changes: 'region' (default) or 'raw' (see the file header). */
@@ -97,9 +86,6 @@ export interface X11DisplaySource extends DisplaySource {
   readonly scrollStats: ScrollStats;
 }
 
-
-const overlaps = (a: SourceRect, b: SourceRect) => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
-
 export function createX11Source(display: string, opts: X11SourceOptions = {}): X11DisplaySource {
   return new X11Source(display, opts);
 }
@@ -136,29 +122,8 @@ class X11Source implements X11DisplaySource {
   private stopped = false;
   private readonly log: (msg: string) => void;
   private readonly warned = new Set<string>();
-  /** Rectangles whose frame pixels were read after their last damage: capture() need not read them. */
-  private readonly fresh = new FreshRects();
-  /** Row hashes of boxes the search wrote into the frame (the next search there starts from them). */
-  private readonly rowHashes = new RowHashCache();
-  /** Boxes of the frame the search found one colour (the display channel asks before scanning them). */
-  private readonly solids = new SolidNotes();
-  /** The latest GetImages whose pixels capture() (started to) put into the frame, and where. */
-  private captured: { seq: number; area: SourceRect }[] = [];
-  /** The newest of those no longer listed (a search older than it counts as raced everywhere). */
-  private capturedDropped = 0;
-  private scratch = new Uint32Array(0);
-  /**
-   * Where the search reports: one object for the source's life, the warm-up's included, so
-   * the search's compiled code always meets the same functions. The warm-up's reports reach
-   * the sink too, emptied (no damage, a move of nothing): V8 then compiles the search with
-   * these calls already seen, where skipping them left it code that threw itself away at the
-   * first real report and was compiled again (~20 ms) in the middle of a session.
-   */
-  private warming = false;
-  private readonly searchSink = {
-    move: (src: SourceRect, x: number, y: number): void => { this.sink?.move?.(this.warming ? NO_AREA : src, x, y); },
-    damage: (rects: SourceRect[]): void => { this.sink?.damage(this.warming ? NO_RECTS : rects); },
-  };
+  /** Captures and the scroll search's read-ahead (set up with the connection). */
+  private reader?: X11ReadBack;
 
   constructor(private readonly display: string, private readonly opts: X11SourceOptions) {
     this.name = `x11:${display}`;
@@ -187,10 +152,7 @@ class X11Source implements X11DisplaySource {
     this.sink = sink;
     conn.onError = (e) => this.fatal(e);
     conn.onClose = (err) => { if (err) this.fatal(err); };
-    if (this.opts.warmUp ?? true) {
-      this.warming = true;
-      try { warmUpX11(this.searchSink); } finally { this.warming = false; }
-    }
+    if (this.opts.warmUp ?? true) this.reader!.warmUp();
     if (this.early.length) this.report(this.early.splice(0));
     this.pointerWatch?.start();
   }
@@ -209,6 +171,10 @@ class X11Source implements X11DisplaySource {
     }
     this.fmt = { bitsPerPixel: pf.bitsPerPixel, scanlinePad: pf.scanlinePad, msbFirst: conn.setup.imageByteOrder === 1, redMask: visual.redMask, greenMask: visual.greenMask, blueMask: visual.blueMask };
     if (!supportedFormat(this.fmt)) throw new SpiceError(ErrorCode.UNSUPPORTED, `X display ${this.display}: ${pf.bitsPerPixel} bits per pixel is not supported`);
+    this.reader = new X11ReadBack(conn, this.root, this.fmt, {
+      current: () => (this.stopped ? undefined : this.fr),
+      sink: () => this.sink,
+    }, this.scrollStats, this.opts.maxImageBytes);
     const [damage, xfixes, xtest, randr, xinput] = await Promise.all(['DAMAGE', 'XFIXES', 'XTEST', 'RANDR', 'XInputExtension'].map((n) => conn.extension(n)));
     if (!damage!.present || !xfixes!.present) {
       throw new SpiceError(ErrorCode.UNSUPPORTED, `X display ${this.display} lacks the ${!damage!.present ? 'DAMAGE' : 'XFIXES'} extension`);
@@ -259,7 +225,7 @@ class X11Source implements X11DisplaySource {
     const max = this.opts.maxSide ?? 8192;
     if (width > max || height > max) throw new SpiceError(ErrorCode.LIMIT, `X screen ${width}x${height} is over the ${max}-pixel limit`);
     this.fr = { width, height, pixels: new Uint32Array(width * height), stride: width };
-    this.solids.clear();
+    this.reader?.reset();
   }
 
   frame(): SourceFrame {
@@ -267,7 +233,7 @@ class X11Source implements X11DisplaySource {
   }
 
   solidColour(b: { x0: number; y0: number; x1: number; y1: number }): number {
-    return this.solids.colourOf(b.x0, b.y0, b.x1, b.y1);
+    return this.reader?.solids.colourOf(b.x0, b.y0, b.x1, b.y1) ?? -1;
   }
 
   cursor(): SourceCursor | null {
@@ -277,62 +243,7 @@ class X11Source implements X11DisplaySource {
   /** Reads the rectangles from the root window into the frame (clipped; big ones in bands). */
   async capture(rects: SourceRect[]): Promise<void> {
     if (!this.conn || this.stopped) return;
-    const f = this.fr;
-    const jobs: Promise<boolean>[] = [];
-    const covered = this.fresh.take();
-    for (const r of rects) {
-      if (covered(r)) continue;
-      const x0 = Math.max(0, Math.floor(r.x)), y0 = Math.max(0, Math.floor(r.y));
-      const x1 = Math.min(f.width, Math.ceil(r.x + r.width)), y1 = Math.min(f.height, Math.ceil(r.y + r.height));
-      if (x1 <= x0 || y1 <= y0) continue;
-      // (Resized meanwhile: the old frame gets the pixels, the whole new one gets read.)
-      const area = { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
-      jobs.push(this.getImage(x0, y0, x1 - x0, y1 - y0, f.pixels, y0 * f.stride + x0, f.stride, (seq) => {
-        if (this.captured.push({ seq, area }) > 64) this.capturedDropped = Math.max(this.capturedDropped, this.captured.shift()!.seq);
-        this.rowHashes.invalidate(area);
-        this.solids.forget(area);
-      }));
-    }
-    await Promise.all(jobs);
-  }
-
-  /**
-   * Reads a rectangle of the root window into `dst` (GetImage in bands of rows); false when
-   * the screen shrank under it (BadMatch; ConfigureNotify follows). `wrote`: when a band's
-   * pixels start going into `dst` (a streamed band is written as it arrives).
-   */
-  private getImage(x: number, y: number, w: number, h: number, dst: Uint32Array, at: number, stride: number, wrote?: (seq: number) => void): Promise<boolean> {
-    const conn = this.conn!;
-    const rowsPer = Math.max(1, Math.floor(Math.max(4096, this.opts.maxImageBytes ?? 1 << 20) / zpixmapStride(this.fmt, w)));
-    const bands: Promise<boolean>[] = [];
-    for (let r = 0; r < h; r += rowsPer) {
-      const n = Math.min(rowsPer, h - r);
-      // Large replies go straight from the socket's reads into dst as they arrive.
-      let streamed = false;
-      const open = (size: number) => {
-        const sink = zpixmapSink(this.fmt, w, n, dst, at + r * stride, stride, size);
-        streamed = sink !== undefined;
-        if (streamed) wrote?.(seq);
-        return sink;
-      };
-      const req = conn.requestParts(encodeGetImage(this.root, x, y + r, w, n), 'GetImage', open);
-      const seq = conn.lastSequence;
-      bands.push(req.then(
-        (parts) => {
-          if (!streamed) {
-            parseGetImageParts(parts);
-            wrote?.(seq);
-            copyZPixmapParts(parts, 32, w, n, this.fmt, dst, at + r * stride, stride);
-          }
-          return true;
-        },
-        (e) => {
-          if (e instanceof X11RequestError && e.x.code === XErr.BadMatch) return false;
-          throw e;
-        },
-      ));
-    }
-    return Promise.all(bands).then((ok) => ok.every(Boolean));
+    await this.reader?.capture(rects);
   }
 
   private onEvent(code: number, seq: number, b: Uint8Array): void {
@@ -409,7 +320,7 @@ class X11Source implements X11DisplaySource {
   /** Reports damage; what was read ahead there is no longer current. */
   private damaged(rects: SourceRect[]): void {
     if (!rects.length) return;
-    this.fresh.invalidate(rects);
+    this.reader!.invalidate(rects);
     this.sink!.damage(rects);
   }
 
@@ -425,39 +336,11 @@ class X11Source implements X11DisplaySource {
     if (!sink) { this.early.push(...rects); return; }
     const move = sink.move;
     if (sc === false || !move) { this.damaged(rects); return; }
-    const f = this.fr;
-    const { big, rest } = pickBoxes(rects, f, sc);
-    if (!big.length) { this.damaged(rest); return; }
-    // Read them into `scratch`, one after another, each row at the same word parity as in
-    // the frame (the search compares two words at a time where both line up).
-    const at: number[] = [], strides: number[] = [];
-    let total = 0;
-    for (const r of big) {
-      const stride = r.width + ((r.width ^ f.stride) & 1);
-      total += (total ^ (r.y * f.stride + r.x)) & 1;
-      at.push(total);
-      strides.push(stride);
-      total += stride * r.height;
-    }
-    if (this.scratch.length < total) this.scratch = new Uint32Array(total);
-    const scratch = this.scratch;
-    const firstSeq = this.conn!.lastSequence + 1;
-    const read = await Promise.all(big.map((r, i) => this.getImage(r.x, r.y, r.width, r.height, scratch, at[i]!, strides[i]!)));
-    if (this.stopped || this.fr !== f) return; // a resize reported the whole new frame
-    // A capture that asked for pixels after us wrote newer ones than ours there: don't put ours over them.
-    const raced = (b: SourceRect) => this.capturedDropped >= firstSeq || this.captured.some((c) => c.seq >= firstSeq && overlaps(c.area, b));
-    for (let i = 0; i < big.length; i++) {
-      if (!read[i]) { rest.push(big[i]!); continue; }
-      if (raced(big[i]!)) { this.scrollStats.raced++; rest.push(big[i]!); continue; }
-      const view = { pixels: scratch, offset: at[i]!, stride: strides[i]! };
-      this.fresh.add(searchBox(f, big[i]!, view, this.searchSink, sc, this.scrollStats, this.rowHashes, this.solids));
-    }
-    this.damaged(rest);
+    const rest = await this.reader!.searchAhead(rects, sc ?? {});
+    if (rest) this.damaged(rest);
   }
 
   private onResized(width: number, height: number): void {
-    this.fresh.clear();
-    this.rowHashes.clear();
     try {
       this.newFrame(width, height);
     } catch (e) {
