@@ -14,6 +14,7 @@
  * newest spans at most the ring's length, so kept images never overlap. The
  * ring starts small and grows fourfold on demand, up to the window.
  */
+import { copyRows } from './copy-rows.js';
 
 /** The ring starts this large (or at the window, if smaller). */
 const INITIAL_RING = 1 << 20;
@@ -77,10 +78,7 @@ export class GlzWindow {
     const v = this.place(n, tables);
     const ring = this.ring;
     const start = v % ring.length;
-    for (let row = 0; row < height; row++) {
-      const s = first + row * stride;
-      ring.set(pixels.subarray(s, s + width), start + row * width);
-    }
+    copyRows(pixels, first, stride, width, height, ring, start);
     this.virt.push(v);
     this.size.push(n);
     this.width.push(width);

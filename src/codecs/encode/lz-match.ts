@@ -15,6 +15,7 @@
 import { SpiceError, ErrorCode } from '../../protocol/errors.js';
 import type { EncodeSource } from './types.js';
 import { checkSource } from './types.js';
+import { copyRows } from './copy-rows.js';
 
 export const RGB_MASK = 0x00ffffff;
 export const ALPHA_MASK = 0xff000000 | 0;
@@ -164,10 +165,6 @@ export function contiguousPixels(src: EncodeSource, work: { buf: Uint32Array }):
   if (width === stride || height === 1) return { buf: pixels, base: first };
   const n = width * height;
   if (work.buf.length < n) work.buf = new Uint32Array(Math.max(n, work.buf.length * 2));
-  const dst = work.buf;
-  for (let row = 0; row < height; row++) {
-    const s = first + row * stride;
-    dst.set(pixels.subarray(s, s + width), row * width);
-  }
-  return { buf: dst, base: 0 };
+  copyRows(pixels, first, stride, width, height, work.buf, 0);
+  return { buf: work.buf, base: 0 };
 }

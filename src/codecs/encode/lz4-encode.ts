@@ -28,6 +28,7 @@
  * is in `pixels` (as spice-server sends the surface's): decoders ignore it.
  */
 import { checkSource, type EncodeSource } from './types.js';
+import { copyRows } from './copy-rows.js';
 
 export interface Lz4EncodeOptions {
   /** Send the alpha byte (format RGBA); otherwise 32BIT, whose 4th byte decoders ignore. Default false. */
@@ -85,10 +86,7 @@ export class Lz4Encoder {
       if (this.scratch.length < n) this.scratch = new Uint32Array(n);
       words = this.scratch;
       base = 0;
-      for (let y = 0; y < height; y++) {
-        const from = (src.y + y) * src.stride + src.x;
-        words.set(src.pixels.subarray(from, from + width), y * width);
-      }
+      copyRows(src.pixels, src.y * src.stride + src.x, src.stride, width, height, words, 0);
     }
     const bytes = new Uint8Array(words.buffer, words.byteOffset, words.length * 4);
 

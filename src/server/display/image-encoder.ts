@@ -25,6 +25,7 @@ import { encodeLz4 } from '../../codecs/encode/lz4-encode.js';
 import type { GlzEncoder } from '../../codecs/encode/glz-encode.js';
 import type { JpegEncoder } from '../../codecs/encode/jpeg-encode.js';
 import type { EncodeSource } from '../../codecs/encode/types.js';
+import { copyRows } from '../../codecs/encode/copy-rows.js';
 import { MIN_PHOTO_PIXELS, looksPhotographic } from './classify.js';
 import { rectKey, type PixmapCacheModel } from './image-cache.js';
 
@@ -238,9 +239,6 @@ function solidColor(s: EncodeSource): number | undefined {
 /** A 32-bit top-down bitmap: B,G,R,X bytes, which is the words' little-endian memory layout. */
 function rawBitmap(s: EncodeSource): Uint8Array {
   const out = new Uint32Array(s.width * s.height);
-  for (let y = 0; y < s.height; y++) {
-    const from = (s.y + y) * s.stride + s.x;
-    out.set(s.pixels.subarray(from, from + s.width), y * s.width);
-  }
+  copyRows(s.pixels, s.y * s.stride + s.x, s.stride, s.width, s.height, out, 0);
   return new Uint8Array(out.buffer);
 }
