@@ -18,6 +18,7 @@
  * part stops until the server announces the agent again.
  */
 import { Emitter } from '../channel/emitter.js';
+import { AgentStreamReader } from './agent-stream.js';
 import { ErrorCode, SpiceError, toSpiceError } from '../protocol/errors.js';
 import { decode, encode } from '../protocol/wire/codec.js';
 import {
@@ -107,12 +108,15 @@ export class AgentClient extends Emitter<AgentEvents> {
   private consumed = 0;
   private readonly out: Outgoing[] = [];
 
-  // Reassembly of the incoming stream: header bytes so far, the message being filled, and
-  // the bytes of an oversized message still to skip.
-  private readonly head = new Uint8Array(AGENT_HEADER_SIZE);
-  private headLen = 0;
-  private cur: { type: number; body: Uint8Array; len: number } | undefined;
-  private skip = 0;
+  /** The incoming stream, reassembled (clipboard text may be large; every other message is small). */
+  private readonly stream = new AgentStreamReader({
+    limitOf: (type) => (type === AgentMsg.CLIPBOARD ? this.maxClipboard + 8 : this.maxMessage),
+    message: (type, body) => this.handle(type, body),
+    skipped: (type, size, limit) => {
+      if (type === AgentMsg.CLIPBOARD) this.answerRequests(null);
+      this.report(new SpiceError(ErrorCode.LIMIT, `agent message ${type} of ${size} bytes is over the ${limit}-byte limit; skipped`));
+    },
+  });
 
   private ourText: string | null = null;
   private weOwn = false;
@@ -175,7 +179,7 @@ export class AgentClient extends Emitter<AgentEvents> {
     this.started = true;
     this.broken = false;
     this.caps = undefined;
-    this.resetStream();
+    this.stream.reset();
     this.consumed = 0;
     this.send({ name: 'agent_start', body: { num_tokens: this.window } });
     this.announceCaps(true);
@@ -187,7 +191,7 @@ export class AgentClient extends Emitter<AgentEvents> {
     this.connected = false;
     this.started = false;
     this.caps = undefined;
-    this.resetStream();
+    this.stream.reset();
     this.weOwn = false;
     this.answerRequests(null);
     // The server still expects the rest of a message it has begun to receive; what has
@@ -206,7 +210,7 @@ export class AgentClient extends Emitter<AgentEvents> {
   /** AGENT_DATA: one piece of the agent's stream. */
   receive(data: Uint8Array): void {
     try {
-      if (this.started && !this.broken) this.consume(data);
+      if (this.started && !this.broken) this.stream.push(data);
     } catch (e) {
       this.fail(toSpiceError(e, ErrorCode.INCONSISTENT));
     } finally {
@@ -298,63 +302,7 @@ export class AgentClient extends Emitter<AgentEvents> {
     this.monitorsTimer = setTimeout(() => { this.monitorsTimer = undefined; this.sendMonitors(); }, this.monitorsDelay);
   }
 
-  // ------------------------------------------------------------------ incoming stream
-
-  private consume(data: Uint8Array): void {
-    let at = 0;
-    while (at < data.length) {
-      if (this.skip > 0) {
-        const n = Math.min(this.skip, data.length - at);
-        this.skip -= n;
-        at += n;
-        continue;
-      }
-      if (this.headLen < AGENT_HEADER_SIZE) {
-        const n = Math.min(AGENT_HEADER_SIZE - this.headLen, data.length - at);
-        this.head.set(data.subarray(at, at + n), this.headLen);
-        this.headLen += n;
-        at += n;
-        if (this.headLen === AGENT_HEADER_SIZE) this.beginMessage();
-        continue;
-      }
-      const m = this.cur!;
-      const n = Math.min(m.body.length - m.len, data.length - at);
-      m.body.set(data.subarray(at, at + n), m.len);
-      m.len += n;
-      at += n;
-      if (m.len === m.body.length) this.endMessage();
-    }
-  }
-
-  private beginMessage(): void {
-    const h = decode(AgentHeader, this.head);
-    if (h.protocol !== AGENT_PROTOCOL) {
-      throw new SpiceError(ErrorCode.INCONSISTENT, `agent message with protocol ${h.protocol} (expected ${AGENT_PROTOCOL})`);
-    }
-    // Clipboard text may be large; every other message is small.
-    const limit = h.type === AgentMsg.CLIPBOARD ? this.maxClipboard + 8 : this.maxMessage;
-    if (h.size > limit) {
-      // Skipped, not fatal: the stream stays in step and the next message is read.
-      this.headLen = 0;
-      this.skip = h.size;
-      if (h.type === AgentMsg.CLIPBOARD) this.answerRequests(null);
-      this.report(new SpiceError(ErrorCode.LIMIT, `agent message ${h.type} of ${h.size} bytes is over the ${limit}-byte limit; skipped`));
-      return;
-    }
-    this.cur = { type: h.type, body: new Uint8Array(h.size), len: 0 };
-    if (h.size === 0) this.endMessage();
-  }
-
-  private endMessage(): void {
-    const { type, body } = this.cur!;
-    this.resetStream();
-    this.handle(type, body);
-  }
-
-  private resetStream(): void {
-    this.headLen = this.skip = 0;
-    this.cur = undefined;
-  }
+  // ------------------------------------------------------------------ incoming messages
 
   private handle(type: number, body: Uint8Array): void {
     let selection = SELECTION_CLIPBOARD;
@@ -528,7 +476,7 @@ export class AgentClient extends Emitter<AgentEvents> {
   /** Bad data: the agent part stops until the server announces the agent again. */
   private fail(err: SpiceError): void {
     this.broken = true;
-    this.resetStream();
+    this.stream.reset();
     this.weOwn = false;
     this.answerRequests(null);
     this.report(err);
