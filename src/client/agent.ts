@@ -18,7 +18,7 @@
  * part stops until the server announces the agent again.
  */
 import { Emitter } from '../channel/emitter.js';
-import { AgentStreamReader } from './agent-stream.js';
+import { AgentStreamReader } from '../protocol/agent-stream.js';
 import { ErrorCode, SpiceError, toSpiceError } from '../protocol/errors.js';
 import { decode, encode } from '../protocol/wire/codec.js';
 import {

@@ -10,8 +10,9 @@
  */
 import { ErrorCode, SpiceError } from '../protocol/errors.js';
 import { decode, encode } from '../protocol/wire/codec.js';
+import { AgentStreamReader } from '../protocol/agent-stream.js';
 import {
-  AGENT_HEADER_SIZE, AGENT_MAX_DATA, AGENT_PROTOCOL, AgentAnnounceCaps, AgentCap, AgentClipboard, AgentClipboardGrab,
+  AGENT_MAX_DATA, AGENT_PROTOCOL, AgentAnnounceCaps, AgentCap, AgentClipboard, AgentClipboardGrab,
   AgentClipboardRequest, AgentFileXferStart, AgentFileXferStatus, AgentHeader, AgentMonitorsConfig, AgentMsg, AgentReply,
   AgentResult, ClipboardType, FileXferStatus,
 } from '../protocol/schema/agent.js';
@@ -45,7 +46,14 @@ export class ServerAgent {
   private clientTokens = 0;
   private started = false;
   private readonly maxBytes: number;
-  private buf = new Uint8Array(0);
+  /** The viewer's stream, reassembled; a message over maxBytes ends the viewer (LIMIT). */
+  private readonly stream = new AgentStreamReader({
+    limitOf: () => this.maxBytes,
+    message: (type, body) => this.handle(type, body),
+    skipped: (_type, size, limit) => {
+      throw new SpiceError(ErrorCode.LIMIT, `agent message of ${size} bytes is over the ${limit}-byte limit`);
+    },
+  });
   private readonly out: Uint8Array[] = [];
   private clientCaps = new Set<number>();
   private pendingGrab = false;
@@ -75,24 +83,7 @@ export class ServerAgent {
 
   /** AGENT_DATA: one piece of the viewer's message stream. */
   receive(data: Uint8Array): void {
-    const joined = new Uint8Array(this.buf.length + data.length);
-    joined.set(this.buf);
-    joined.set(data, this.buf.length);
-    let at = 0;
-    while (joined.length - at >= AGENT_HEADER_SIZE) {
-      const h = decode(AgentHeader, joined.subarray(at, at + AGENT_HEADER_SIZE));
-      if (h.protocol !== AGENT_PROTOCOL) {
-        throw new SpiceError(ErrorCode.INCONSISTENT, `agent message with protocol ${h.protocol} (expected ${AGENT_PROTOCOL})`);
-      }
-      if (h.size > this.maxBytes) {
-        throw new SpiceError(ErrorCode.LIMIT, `agent message of ${h.size} bytes is over the ${this.maxBytes}-byte limit`);
-      }
-      if (joined.length - at - AGENT_HEADER_SIZE < h.size) break;
-      const body = joined.slice(at + AGENT_HEADER_SIZE, at + AGENT_HEADER_SIZE + h.size);
-      at += AGENT_HEADER_SIZE + h.size;
-      this.handle(h.type, body);
-    }
-    this.buf = joined.slice(at);
+    this.stream.push(data);
     // The piece is consumed at once: the viewer may send another (floods are stopped by the
     // channel's message-rate limit, not here).
     this.host.sendMain('agent_token', { num_tokens: 1 });

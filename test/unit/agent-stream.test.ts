@@ -1,12 +1,12 @@
 /**
- * AgentStreamReader (src/client/agent-stream.ts): the agent's messages come out whole and
+ * AgentStreamReader (src/protocol/agent-stream.ts): the agent's messages come out whole and
  * in order whatever the cut of the agent_data pieces (every single split point, and every
  * piece one byte), a message over its limit is skipped with the stream kept in step, and
  * a header of another protocol throws a coded error.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { AgentStreamReader } from '../../src/client/agent-stream.js';
+import { AgentStreamReader } from '../../src/protocol/agent-stream.js';
 import { encode } from '../../src/protocol/wire/codec.js';
 import { AGENT_PROTOCOL, AgentHeader } from '../../src/protocol/schema/agent.js';
 import { ErrorCode, SpiceError } from '../../src/protocol/errors.js';

@@ -1,22 +1,24 @@
 /**
- * The guest agent's stream as it comes to the client: VDAgentMessages (a 20-byte header,
- * then the body) reassembled from MAIN agent_data pieces cut anywhere, even inside a
- * header. Browser-safe (no Node APIs).
+ * The guest agent's stream, either way (a client reads the agent's, a server that plays
+ * the agent reads the viewer's): VDAgentMessages (a 20-byte header, then the body)
+ * reassembled from MAIN agent_data pieces cut anywhere, even inside a header. Each body
+ * is allocated once at its announced size and filled as pieces come, so a message of
+ * n pieces costs O(size), whatever n. Browser-safe (no Node APIs).
  *
- * A message over its limit is skipped, not kept: the stream stays in step, the next
- * message is read, and the caller hears of it. A header with another protocol number
- * throws (the caller stops listening until the agent is announced again).
+ * A message over its limit is not kept: the caller hears of it (`skipped`, which may
+ * throw to end the stream) and, if it returns, the message's bytes are skipped and the
+ * next message is read. A header with another protocol number throws INCONSISTENT.
  */
-import { ErrorCode, SpiceError } from '../protocol/errors.js';
-import { decode } from '../protocol/wire/codec.js';
-import { AGENT_HEADER_SIZE, AGENT_PROTOCOL, AgentHeader } from '../protocol/schema/agent.js';
+import { ErrorCode, SpiceError } from './errors.js';
+import { decode } from './wire/codec.js';
+import { AGENT_HEADER_SIZE, AGENT_PROTOCOL, AgentHeader } from './schema/agent.js';
 
 export interface AgentStreamHandlers {
   /** The largest body accepted for a message of `type`, in bytes. */
   limitOf(type: number): number;
   /** A whole message (the body is the reader's to give away: a new array each time). */
   message(type: number, body: Uint8Array): void;
-  /** A message of `size` bytes over `limit` was skipped. */
+  /** A message of `size` bytes is over `limit`: it is skipped when this returns. */
   skipped(type: number, size: number, limit: number): void;
 }
 
