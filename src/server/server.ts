@@ -103,7 +103,11 @@ export class SpiceServer extends Emitter<ServerEvents> {
         },
         error: (err) => this.onSourceError(err),
       };
-      this.started = this.source.start(sink).then(() => {
+      // The first link's key pair first: making it changes a map V8's optimized code relies
+      // on (see node-ticket.ts), so it comes before the warm-ups. A failure here is the
+      // first link's to report.
+      const keys = this.options.crypto?.prepareKeys?.().catch(() => undefined) ?? Promise.resolve();
+      this.started = keys.then(() => this.source.start(sink)).then(() => {
         this.cursorShape = this.source.cursor();
         if (this.options.warmUp ?? true) warmUpDisplay(this.compression);
       });

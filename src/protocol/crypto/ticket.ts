@@ -27,6 +27,8 @@ export interface TicketCrypto {
   generateKey(): Promise<TicketKey>;
   /** Loads what encryptTicket needs, so a caller can do it while waiting on the network. */
   prepare?(): Promise<void>;
+  /** Makes the next key pair ahead (a server calls it as it starts); generateKey hands it out. */
+  prepareKeys?(): Promise<void>;
 }
 
 /** password -> UTF-8 bytes + NUL, checked against the SPICE length limit. */
