@@ -21,7 +21,6 @@
  */
 const { readFileSync, writeFileSync, renameSync, mkdirSync, statSync, readdirSync, rmSync } = require('node:fs');
 const { join } = require('node:path');
-const { homedir } = require('node:os');
 const { Script } = require('node:vm');
 const { isAscii } = require('node:buffer');
 const Module = require('node:module');
@@ -33,7 +32,9 @@ function cacheDir() {
   if (process.env.NODE_DISABLE_COMPILE_CACHE) return undefined;
   const own = process.env.SPICE_TS_CACHE_DIR;
   if (own !== undefined) return own || undefined;
-  const base = process.env.XDG_CACHE_HOME || (homedir() ? join(homedir(), '.cache') : '');
+  // $HOME first: node:os costs ~1 ms to load, a visible part of a short command.
+  const home = process.env.HOME || require('node:os').homedir();
+  const base = process.env.XDG_CACHE_HOME || (home ? join(home, '.cache') : '');
   return base ? join(base, 'spice-ts') : undefined;
 }
 

@@ -104,3 +104,11 @@ test('without SPICE_TS_CACHE_DIR the cache goes under XDG_CACHE_HOME/spice-ts', 
   assert.equal(r.stdout.trim(), VERSION);
   assert.equal(caches(join(xdg, 'spice-ts'), 'other').length, 1);
 });
+
+test('without SPICE_TS_CACHE_DIR and XDG_CACHE_HOME the cache goes under $HOME/.cache/spice-ts', async () => {
+  const home = join(dir, 'home');
+  const r = await run(['--version'], { SPICE_TS_CACHE_DIR: undefined, NODE_DISABLE_COMPILE_CACHE: undefined, XDG_CACHE_HOME: undefined, HOME: home });
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout.trim(), VERSION);
+  assert.equal(caches(join(home, '.cache', 'spice-ts'), 'other').length, 1);
+});

@@ -8,6 +8,7 @@ import { ErrorCode, SpiceError } from '../../protocol/errors.js';
 import type { ServerMessage } from '../../protocol/schema/channels.js';
 import { ChannelClient, type HandlerTable } from './base.js';
 import type { AgentClient } from '../agent.js';
+import { monotonicMs } from '../clock.js';
 
 type MainInit = Extract<ServerMessage<'main'>, { name: 'init' }>['body'];
 
@@ -26,7 +27,7 @@ export class MainClient extends ChannelClient {
   supportedMouseModes = 0;
   agentConnected = false;
   agentTokens = 0;
-  /** Server multimedia time at `mmTimeAt` (ms, performance.now()). */
+  /** Server multimedia time at `mmTimeAt` (ms, monotonicMs()). */
   mmTime = 0;
   mmTimeAt = 0;
   events?: Partial<MainEvents>;
@@ -85,7 +86,7 @@ export class MainClient extends ChannelClient {
 
   /** The server's multimedia clock now (ms), for stream frame timing. */
   mmTimeNow(): number {
-    return (this.mmTime + (performance.now() - this.mmTimeAt)) >>> 0;
+    return (this.mmTime + (monotonicMs() - this.mmTimeAt)) >>> 0;
   }
 
   requestMouseMode(mode: 'client' | 'server'): void {
@@ -94,7 +95,7 @@ export class MainClient extends ChannelClient {
 
   private setMmTime(t: number): void {
     this.mmTime = t;
-    this.mmTimeAt = performance.now();
+    this.mmTimeAt = monotonicMs();
   }
 
   private maybeRequestMouseMode(): void {

@@ -16,6 +16,7 @@ import { DEFAULT_MAX_PIXELS, type DecodedImage } from '../../codecs/types.js';
 import type { Clip } from '../../canvas/index.js';
 import type { Rect } from '../geometry.js';
 import { videoCodecName, type StreamDecoder, type StreamDecoderFactory } from './stream-decoder.js';
+import { monotonicMs } from '../clock.js';
 
 /** STREAM_CREATE's body, as the display schema decodes it. */
 export interface StreamCreateBody {
@@ -83,7 +84,6 @@ interface Live {
   frames: number;
 }
 
-const now = () => globalThis.performance?.now() ?? Date.now();
 
 export class StreamTable {
   private readonly live = new Map<number, Live>();
@@ -192,7 +192,7 @@ export class StreamTable {
       this.fail(s, new SpiceError(ErrorCode.LIMIT, `stream ${id}: a ${width}x${height} frame`));
       return;
     }
-    const t0 = now();
+    const t0 = monotonicMs();
     let r: ReturnType<StreamDecoder['decode']>;
     try {
       r = s.decoder.decode(data, { width, height, mmTime });
@@ -212,7 +212,7 @@ export class StreamTable {
   private draw(s: Live, img: DecodedImage | undefined, width: number, height: number, dest: Rect | undefined, t0: number): void {
     if (this.closed || this.live.get(s.id) !== s) return;
     const c = this.count(s.codec);
-    c.decodeMs += now() - t0;
+    c.decodeMs += monotonicMs() - t0;
     c.frames++;
     s.frames++;
     if (!img) return;
