@@ -84,7 +84,6 @@ interface Live {
   frames: number;
 }
 
-
 export class StreamTable {
   private readonly live = new Map<number, Live>();
   /** Streams that failed: their frames are dropped until STREAM_DESTROY. */
