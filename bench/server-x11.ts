@@ -34,13 +34,14 @@
  * SERVER_X11_PASSES=N (default 1; the measured phases run N times in the same session, and
  * the first pass and the last are reported apart: the same work again, for a server that has
  * seen it),
+ * SERVER_X11_FBDIR=0 (Xvfb without -fbdir: serve reads pixels with GetImage),
  * SERVER_X11_TIMES=1 (print the monotonic clock at phase boundaries, for perf),
  * SERVER_X11_PHASES=typing,scroll (a subset), SERVER_X11_ONLY=ours|xspice
  * (one server, e.g. to profile), SERVER_X11_VERBOSE=1 (what each server sent,
  * per phase, and serve's --stats).
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { readFileSync, readdirSync, mkdirSync } from 'node:fs';
+import { readFileSync, readdirSync, readlinkSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { commandExists, startXspice, startXvfb, spawnPeer, waitUntil, sleep, freePort, portListeningBy, type XDisplay, type PeerProcess } from '../test/harness/peers.js';
@@ -64,6 +65,19 @@ interface RunResult extends Pass {
   missing: number;
   mismatch: string | undefined;
   serveStats?: string;
+  /** The framebuffer file serve read pixels from (instead of GetImage), if any. */
+  fbFile?: string;
+}
+
+/** The Xvfb framebuffer file process `pid` has open, if any (Linux /proc). */
+function openFramebufferFile(pid: number): string | undefined {
+  try {
+    for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+      const target = (() => { try { return readlinkSync(`/proc/${pid}/fd/${fd}`); } catch { return ''; } })();
+      if (/\/Xvfb_screen\d+$/.test(target)) return target;
+    }
+  } catch { /* gone */ }
+  return undefined;
 }
 
 // ---------------------------------------------------------------- the watcher (child process)
@@ -229,7 +243,9 @@ async function runOnce(kind: Kind, setting: string): Promise<RunResult> {
       x = xs;
       port = xs.port;
     } else {
-      x = await startXvfb({ size: `${W}x${H}` });
+      // Xvfb keeps its framebuffer in a file (-fbdir, in /dev/shm) that serve reads instead of
+      // GetImage, unless SERVER_X11_FBDIR=0.
+      x = await startXvfb({ size: `${W}x${H}`, fbdir: process.env.SERVER_X11_FBDIR !== '0' });
       port = await freePort();
     }
     drawer = await Drawer.connect(x.display);
@@ -243,6 +259,7 @@ async function runOnce(kind: Kind, setting: string): Promise<RunResult> {
       serve = p;
       await waitUntil('spice-ts serve listening', () => portListeningBy(port, p.pid), { timeoutMs: 20_000, died: () => (p.alive() ? undefined : `exited: ${p.logTail(20)}`) });
     }
+    const fbFile = serve ? openFramebufferFile(serve.pid) : undefined;
     const size = await watcher.connect(port);
     if (size.width !== W || size.height !== H) throw new Error(`${kind}: the watcher got a ${size.width}x${size.height} surface`);
     await watcher.quiet(500);
@@ -330,7 +347,7 @@ async function runOnce(kind: Kind, setting: string): Promise<RunResult> {
       serveStats = readFileSync(serve.logFile, 'utf8').trim();
       serve = undefined;
     }
-    return { kind, setting, phases, total, warm, latLoad, latIdle, missing, mismatch, serveStats };
+    return { kind, setting, phases, total, warm, latLoad, latIdle, missing, mismatch, serveStats, fbFile };
   } finally {
     await watcher?.close().catch(() => {});
     drawer?.close();
@@ -351,7 +368,7 @@ const range = (xs: number[], f: (n: number) => string) => {
 
 function printRun(r: RunResult): void {
   const who = r.kind === 'xspice' ? 'Xspice' : 'spice-ts serve';
-  console.log(`  ${who} (${r.setting}):`);
+  console.log(`  ${who} (${r.setting})${r.kind === 'ours' ? (r.fbFile ? ', pixels read from Xvfb\'s framebuffer file' : ', pixels read with GetImage') : ''}:`);
   for (const [label, pass] of [[r.warm ? 'first pass' : '', r], ['last pass', r.warm]] as const) {
     if (!pass) continue;
     if (label) console.log(`   ${label}:`);

@@ -230,9 +230,10 @@ export function run(
 }
 
 /** A fresh folder under os.tmpdir(), removed at process exit unless removed earlier with removeTempDir. */
-export function makeTempDir(prefix: string): string {
+/** A temp folder (under `base`, default the OS temp dir), removed at exit if still there. */
+export function makeTempDir(prefix: string, base = tmpdir()): string {
   installExitHooks();
-  const dir = mkdtempSync(join(tmpdir(), `spice-ts-${prefix}-`));
+  const dir = mkdtempSync(join(base, `spice-ts-${prefix}-`));
   tempDirs.add(dir);
   return dir;
 }

@@ -13,7 +13,7 @@
 // * Xorg accepts an absolute -config path only when run as root.
 // * It starts in ~0.2 s at 1024x768 (`xrandr -s 800x600` resizes).
 
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { spawnPeer, makeTempDir, removeTempDir, waitUntil, run, isAlive, tailFile, type PeerProcess } from './proc.js';
 import { freePorts, portListening, portListeningBy } from './net.js';
@@ -260,21 +260,32 @@ export async function startXspice(opts: XspiceOptions = {}): Promise<XspicePeer>
   return Object.assign(x, { port, tlsPort });
 }
 
-/** Start Xvfb (default 1280x900x24) on a free display, for GUI clients. */
-export async function startXvfb(opts: { size?: string; timeoutMs?: number } = {}): Promise<XDisplay> {
+/**
+ * Start Xvfb (default 1280x900x24) on a free display, for GUI clients. `fbdir`: keep the
+ * framebuffer in a memory-mapped file (Xvfb -fbdir; the folder is in /dev/shm when there
+ * is one, else the peer's temp folder), which the x11 source then reads instead of GetImage.
+ */
+export async function startXvfb(opts: { size?: string; timeoutMs?: number; fbdir?: boolean } = {}): Promise<XDisplay> {
   const dir = makeTempDir('xvfb');
+  let fbDir: string | undefined;
   try {
-    return await startXServer(
+    if (opts.fbdir) fbDir = existsSync('/dev/shm') ? makeTempDir('xvfb-fb', '/dev/shm') : join(dir, 'fb');
+    if (fbDir) mkdirSync(fbDir, { recursive: true });
+    const x = await startXServer(
       {
         kind: 'xvfb',
         command: 'Xvfb',
-        args: (display) => [display, '-screen', '0', `${opts.size ?? '1280x900'}x24`, '-nolisten', 'tcp', '-noreset'],
+        args: (display) => [display, '-screen', '0', `${opts.size ?? '1280x900'}x24`, '-nolisten', 'tcp', '-noreset', ...(fbDir ? ['-fbdir', fbDir] : [])],
         timeoutMs: opts.timeoutMs,
       },
       dir,
     );
+    if (!fbDir) return x;
+    const fb = fbDir;
+    return { ...x, stop: async () => { await x.stop(); removeTempDir(fb); } };
   } catch (e) {
     removeTempDir(dir);
+    if (fbDir) removeTempDir(fbDir);
     throw e;
   }
 }

@@ -32,6 +32,7 @@ const SPEC = {
   'secure-channels': { type: 'string' },
   'no-websocket': { type: 'boolean' },
   'no-scroll-detect': { type: 'boolean' },
+  framebuffer: { type: 'string' },
   stats: { type: 'boolean' },
   quiet: { type: 'boolean', short: 'q' },
   help: { type: 'boolean', short: 'h' },
@@ -51,6 +52,9 @@ share the listening port.
   --source demo|x11        what to show (default demo)
   --display :N             the X display for --source x11 (default $DISPLAY)
   --no-scroll-detect       x11: do not look for scrolled areas (they are then sent as images)
+  --framebuffer FILE|off   x11: read pixels from this Xvfb framebuffer file instead of
+                           asking the X server (default: the file of an Xvfb started with
+                           -fbdir DIR, found by itself; off: never)
   --size WxH               demo screen size (default 1024x768)
   --image-compression C    auto|auto_glz|auto_lz|quic|glz|lz|lz4|off (default auto)
   --jpeg never|always      lossy JPEG for photo-like areas, where QUIC would be used
@@ -79,7 +83,7 @@ function int(v: string | boolean | undefined, name: string, min: number, max: nu
   return n;
 }
 
-async function makeSource(kind: string, o: Record<string, string | boolean | undefined>): Promise<DisplaySource> {
+async function makeSource(kind: string, o: Record<string, string | boolean | undefined>, log?: (line: string) => void): Promise<DisplaySource> {
   if (kind === 'demo') {
     const { createDemoSource } = await import('../../server/sources/demo.js');
     let width: number | undefined, height: number | undefined;
@@ -94,7 +98,12 @@ async function makeSource(kind: string, o: Record<string, string | boolean | und
     const display = (o.display as string | undefined) ?? process.env.DISPLAY;
     if (!display) throw new SpiceError(ErrorCode.BAD_ARGUMENT, '--source x11 needs --display :N (or $DISPLAY)');
     const { createX11Source } = await import('../../server/sources/x11/source.js');
-    return createX11Source(display, o['no-scroll-detect'] ? { scroll: false } : {});
+    const fb = o.framebuffer as string | undefined;
+    return createX11Source(display, {
+      ...(o['no-scroll-detect'] ? { scroll: false } : {}),
+      ...(fb !== undefined ? { framebuffer: fb === 'off' ? false : fb } : {}),
+      log,
+    });
   }
   throw new SpiceError(ErrorCode.BAD_ARGUMENT, `unknown source '${kind}' (use demo or x11)`);
 }
@@ -132,7 +141,7 @@ export async function serveCommand(argv: string[], out: (s: string) => void): Pr
   if (mouseMode !== 'client' && mouseMode !== 'server') throw new SpiceError(ErrorCode.BAD_ARGUMENT, '--mouse-mode is client or server');
   const quiet = !!o.quiet;
   const log = quiet ? undefined : (line: string) => process.stderr.write(`spice-ts serve: ${line}\n`);
-  const source = await makeSource((o.source as string | undefined) ?? 'demo', o);
+  const source = await makeSource((o.source as string | undefined) ?? 'demo', o, log);
   const server = createServer({
     source, password, disableTicketing, imageCompression: compression as never,
     jpeg, jpegQuality, imageCache: !o['no-image-cache'],

@@ -9,6 +9,9 @@
  *   scroll.ts) and written into it; a shift found that way goes to the sink as a move
  *   (COPY_BITS), a box of one colour as a fill, and only the rest as damage.
  *
+ * Both read from the Xvfb's framebuffer file instead of GetImage while one is attached
+ * (framebuffer-file.ts): synchronously, so a search's read and its comparison are one step.
+ *
  * Between the two it keeps what makes that safe: the rectangles read ahead, which the
  * capture that follows their report skips unless damage came there since (`fresh`), and
  * the captures that wrote into the frame, so that a read-ahead older than one of them
@@ -20,13 +23,17 @@ import { X11RequestError } from './connection.js';
 import { XErr, encodeGetImage, parseGetImageParts } from './protocol.js';
 import { copyZPixmapParts, zpixmapSink, zpixmapStride, type PixelFormat } from './pixels.js';
 import { FreshRects, RowHashCache, pickBoxes, searchBox, type ScrollStats } from './scroll-box.js';
-import type { ScrollOptions } from './scroll.js';
+import type { PixelView, ScrollOptions } from './scroll.js';
 import { SolidNotes } from './solid-notes.js';
 import { warmUpX11 } from './warm-up.js';
+import type { FramebufferFile } from './framebuffer-file.js';
 
 /** What the warm-up reports (see searchSink). */
 const NO_RECTS: SourceRect[] = [];
 const NO_AREA: SourceRect = { x: 0, y: 0, width: 0, height: 0 };
+
+/** What a read from the framebuffer file returns (it is done by then). */
+const READ: Promise<boolean> = Promise.resolve(true);
 
 /** How many captures are remembered (older ones count as covering everything). */
 const CAPTURES_KEPT = 64;
@@ -39,6 +46,8 @@ export interface ReadBackHost {
   current(): SourceFrame | undefined;
   /** Where the search reports moves and damage (undefined before the source started). */
   sink(): SourceSink | undefined;
+  /** Diagnostics. */
+  log(msg: string): void;
 }
 
 export class X11ReadBack {
@@ -53,6 +62,8 @@ export class X11ReadBack {
   /** The newest of those no longer listed (a search older than it counts as raced everywhere). */
   private capturedDropped = 0;
   private scratch = new Uint32Array(0);
+  /** The X server's framebuffer file, read instead of GetImage while set (framebuffer-file.ts). */
+  private fb?: FramebufferFile;
   /**
    * Where the search reports: one object for the reader's life, the warm-up's included, so
    * the search's compiled code always meets the same functions. The warm-up's reports reach
@@ -87,11 +98,45 @@ export class X11ReadBack {
     this.fresh.invalidate(rects);
   }
 
-  /** A new frame (the screen was resized): nothing known of the old one holds. */
+  /** A new frame (the screen was resized): nothing known of the old one holds, nor the framebuffer file's layout. */
   reset(): void {
     this.fresh.clear();
     this.rowHashes.clear();
     this.solids.clear();
+    if (this.fb) this.dropFramebuffer('the screen was resized');
+  }
+
+  /**
+   * Reads pixels from `fb` from now on, instead of asking the X server (the caller has
+   * checked that it holds the screen). A failed read drops it for GetImage again.
+   */
+  useFramebuffer(fb: FramebufferFile): void {
+    this.fb?.close();
+    this.fb = fb;
+  }
+
+  /** The framebuffer file read now, if any. */
+  get framebufferPath(): string | undefined {
+    return this.fb?.path;
+  }
+
+  /** Stops reading the framebuffer file (GetImage from now on). */
+  dropFramebuffer(why?: string): void {
+    if (!this.fb) return;
+    if (why) this.host.log(`x11: no longer reading ${this.fb.path} (${why}): reading pixels with GetImage`);
+    this.fb.close();
+    this.fb = undefined;
+  }
+
+  /** A rectangle from the framebuffer file into dst; false (and the file dropped) when that fails. */
+  private readFile(x: number, y: number, w: number, h: number, dst: Uint32Array, at: number, stride: number): boolean {
+    try {
+      this.fb!.read(x, y, w, h, dst, at, stride);
+      return true;
+    } catch (e) {
+      this.dropFramebuffer((e as Error).message);
+      return false;
+    }
   }
 
   /** Reads the rectangles from the root window into the frame (clipped; big ones in bands). */
@@ -123,6 +168,11 @@ export class X11ReadBack {
    */
   private getImage(x: number, y: number, w: number, h: number, dst: Uint32Array, at: number, stride: number, wrote?: (seq: number) => void): Promise<boolean> {
     const conn = this.conn;
+    if (this.fb && this.readFile(x, y, w, h, dst, at, stride)) {
+      // Read now: newer than any GetImage asked for so far.
+      wrote?.(conn.lastSequence);
+      return READ;
+    }
     const rowsPer = Math.max(1, Math.floor(Math.max(4096, this.maxImageBytes) / zpixmapStride(this.fmt, w)));
     const bands: Promise<boolean>[] = [];
     for (let r = 0; r < h; r += rowsPer) {
@@ -166,30 +216,70 @@ export class X11ReadBack {
     if (!f) return undefined;
     const { big, rest } = pickBoxes(rects, f, opts);
     if (!big.length) return rest;
-    // Read them into `scratch`, one after another, each row at the same word parity as in
-    // the frame (the search compares two words at a time where both line up).
-    const at: number[] = [], strides: number[] = [];
+    const firstSeq = this.conn.lastSequence + 1;
+    // From the framebuffer file the boxes' whole rows are read and searched in one go
+    // (nothing runs in between, so no capture can race them).
+    const now = this.fb && this.readBoxRows(big, f.stride);
+    if (now) return this.searchRead(f, big, now.views, rest, opts, firstSeq);
+    // From the X server: into `scratch`, one after another, each row at the same word parity
+    // as in the frame (the search compares two words at a time where both line up).
+    const views: PixelView[] = [];
     let total = 0;
     for (const r of big) {
       const stride = r.width + ((r.width ^ f.stride) & 1);
       total += (total ^ (r.y * f.stride + r.x)) & 1;
-      at.push(total);
-      strides.push(stride);
+      views.push({ pixels: this.scratch, offset: total, stride });
       total += stride * r.height;
     }
-    if (this.scratch.length < total) this.scratch = new Uint32Array(total);
-    const scratch = this.scratch;
-    const firstSeq = this.conn.lastSequence + 1;
-    const read = await Promise.all(big.map((r, i) => this.getImage(r.x, r.y, r.width, r.height, scratch, at[i]!, strides[i]!)));
+    const scratch = this.scratchOf(total);
+    for (const v of views) v.pixels = scratch;
+    const read = await Promise.all(big.map((r, i) => this.getImage(r.x, r.y, r.width, r.height, scratch, views[i]!.offset, views[i]!.stride)));
     if (this.host.current() !== f) return undefined;
+    return this.searchRead(f, big.filter((_, i) => read[i] || !rest.push(big[i]!)), views.filter((_, i) => read[i]), rest, opts, firstSeq);
+  }
+
+  private scratchOf(words: number): Uint32Array {
+    if (this.scratch.length < words) this.scratch = new Uint32Array(words);
+    return this.scratch;
+  }
+
+  /**
+   * The boxes' whole rows from the framebuffer file into `scratch` (one read a box, each row
+   * at the frame's word parity); views of the boxes in it, or undefined when the file failed.
+   */
+  private readBoxRows(big: readonly SourceRect[], frameStride: number): { views: PixelView[] } | undefined {
+    const wpl = this.fb!.wordsPerLine;
+    const at: number[] = [];
+    let total = 0;
+    for (const r of big) {
+      total += (total ^ (r.y * frameStride)) & 1;
+      at.push(total);
+      total += wpl * r.height;
+    }
+    const scratch = this.scratchOf(total);
+    const views: PixelView[] = [];
+    for (let i = 0; i < big.length; i++) {
+      const r = big[i]!;
+      try {
+        this.fb!.readRows(r.y, r.height, scratch, at[i]!);
+      } catch (e) {
+        this.dropFramebuffer((e as Error).message);
+        return undefined;
+      }
+      views.push({ pixels: scratch, offset: at[i]! + r.x, stride: wpl });
+    }
+    return { views };
+  }
+
+  /** Searches each box read (its pixels in `views`) against the frame; the rest of `rects` is returned. */
+  private searchRead(f: SourceFrame, big: readonly SourceRect[], views: readonly PixelView[], rest: SourceRect[], opts: ScrollOptions, firstSeq: number): SourceRect[] {
     // A capture that asked for pixels after us wrote newer ones than ours there: don't put ours over them.
     const raced = (b: SourceRect) => this.capturedDropped >= firstSeq || this.captured.some((c) => c.seq >= firstSeq && overlaps(c.area, b));
     for (let i = 0; i < big.length; i++) {
-      if (!read[i]) { rest.push(big[i]!); continue; }
       if (raced(big[i]!)) { this.stats.raced++; rest.push(big[i]!); continue; }
-      const view = { pixels: scratch, offset: at[i]!, stride: strides[i]! };
-      this.fresh.add(searchBox(f, big[i]!, view, this.searchSink, opts, this.stats, this.rowHashes, this.solids));
+      this.fresh.add(searchBox(f, big[i]!, views[i]!, this.searchSink, opts, this.stats, this.rowHashes, this.solids));
     }
     return rest;
   }
+
 }

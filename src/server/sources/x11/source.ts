@@ -36,6 +36,7 @@ import { XTestInput } from './input.js';
 import type { ScrollOptions } from './scroll.js';
 import { newScrollStats, type ScrollStats } from './scroll-box.js';
 import { X11ReadBack } from './read-back.js';
+import { FramebufferFile, findXvfbFramebuffer } from './framebuffer-file.js';
 
 export interface X11SourceOptions extends X11ConnectOptions {
   /** How DAMAGE reports changes: 'region' (default) or 'raw' (see the file header). */
@@ -71,6 +72,14 @@ export interface X11SourceOptions extends X11ConnectOptions {
   scroll?: ScrollOptions | false;
   /** Largest screen accepted, in pixels per side (default 8192). */
   maxSide?: number;
+  /**
+   * Read pixels from an Xvfb's framebuffer file (Xvfb -fbdir DIR keeps screen N in
+   * DIR/Xvfb_screenN) instead of asking with GetImage: no round trip, and the X server
+   * does no work for it. Default: the file of the display's Xvfb when it runs with -fbdir
+   * (found through /proc); a path: that file; false: never. A file is used only once it
+   * holds what GetImage returns, and dropped for GetImage when the screen is resized.
+   */
+  framebuffer?: string | false;
   /** Run the scroll search and pixel copies once on made-up pictures at start (x11/warm-up.ts; default true). */
   warmUp?: boolean;
   /** Diagnostics (default: none). */
@@ -84,6 +93,8 @@ export { formatScrollStats } from './scroll-box.js';
 
 export interface X11DisplaySource extends DisplaySource {
   readonly scrollStats: ScrollStats;
+  /** The framebuffer file pixels are read from, if any (X11SourceOptions.framebuffer). */
+  readonly framebufferFile: string | undefined;
 }
 
 export function createX11Source(display: string, opts: X11SourceOptions = {}): X11DisplaySource {
@@ -174,6 +185,7 @@ class X11Source implements X11DisplaySource {
     this.reader = new X11ReadBack(conn, this.root, this.fmt, {
       current: () => (this.stopped ? undefined : this.fr),
       sink: () => this.sink,
+      log: this.log,
     }, this.scrollStats, this.opts.maxImageBytes);
     const [damage, xfixes, xtest, randr, xinput] = await Promise.all(['DAMAGE', 'XFIXES', 'XTEST', 'RANDR', 'XInputExtension'].map((n) => conn.extension(n)));
     if (!damage!.present || !xfixes!.present) {
@@ -219,6 +231,51 @@ class X11Source implements X11DisplaySource {
     // Raw damage events sent before the server reads the frame for us are covered by that read.
     this.firstCaptureSeq = conn.lastSequence + 1;
     await Promise.all([this.capture([{ x: 0, y: 0, width: g.width, height: g.height }]), this.updateCursor(false)]);
+    await this.attachFramebuffer();
+  }
+
+  /**
+   * Reads pixels from the framebuffer file from now on (options.framebuffer), once it is
+   * seen to hold what GetImage just returned: the same bytes, as it is the server's own
+   * memory (the screen may change between the two reads: tried three times).
+   */
+  private async attachFramebuffer(): Promise<void> {
+    const o = this.opts.framebuffer;
+    if (o === false) return;
+    const path = o ?? findXvfbFramebuffer(this.display);
+    if (!path) return;
+    const { width, height } = this.fr;
+    let fb: FramebufferFile;
+    try {
+      fb = FramebufferFile.open(path, width, height);
+    } catch (e) {
+      this.log(`x11: not reading ${path}: ${(e as Error).message}`);
+      return;
+    }
+    const probe = new Uint32Array(width * height);
+    const bytes = (a: Uint32Array) => Buffer.from(a.buffer, a.byteOffset, width * height * 4);
+    for (let attempt = 0; attempt < 3; attempt++) {
+      if (attempt) await this.capture([{ x: 0, y: 0, width, height }]);
+      if (this.stopped || this.fr.width !== width || this.fr.height !== height) break;
+      try {
+        fb.read(0, 0, width, height, probe, 0, width);
+      } catch (e) {
+        this.log(`x11: not reading ${path}: ${(e as Error).message}`);
+        break;
+      }
+      if (bytes(probe).equals(bytes(this.fr.pixels))) {
+        this.reader!.useFramebuffer(fb);
+        this.log(`x11: reading pixels from ${path}`);
+        return;
+      }
+    }
+    fb.close();
+    if (!this.stopped) this.log(`x11: ${path} does not hold what the X server shows: reading pixels with GetImage`);
+  }
+
+  /** The framebuffer file pixels are read from, if any (see options.framebuffer). */
+  get framebufferFile(): string | undefined {
+    return this.reader?.framebufferPath;
   }
 
   private newFrame(width: number, height: number): void {
@@ -447,6 +504,7 @@ class X11Source implements X11DisplaySource {
 
   private shutdown(): void {
     this.pointerWatch?.stop();
+    this.reader?.dropFramebuffer();
     const conn = this.conn;
     if (conn && !conn.isClosed) {
       // Leave nothing held down in the X server.
