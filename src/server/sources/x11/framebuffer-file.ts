@@ -20,6 +20,7 @@
  *  72 colormap_entries   76 ncolors   80..96 window width, height, x, y, border width
  * then the window name up to header_size, ncolors XWDColor entries of 12 bytes, the pixels.
  */
+import { Buffer } from 'node:buffer';
 import { closeSync, fstatSync, openSync, readFileSync, readSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ErrorCode, SpiceError } from '../../../protocol/errors.js';
@@ -205,5 +206,48 @@ export function findXvfbFramebuffer(display: string, proc = '/proc', socketDir =
     try { if (statSync(join(proc, pid)).uid !== owner) continue; } catch { continue; }
     return join(argv[at + 1]!, `Xvfb_screen${screen}`);
   }
+  return undefined;
+}
+
+/**
+ * Opens the framebuffer file at `path` for a `width` x `height` screen and returns it once
+ * it holds the same bytes as the frame GetImage just filled (it is the server's own memory;
+ * the screen may change between the two reads, so up to three tries, each after a new
+ * capture). Undefined, with a log line saying why, when it does not.
+ */
+export async function verifiedFramebuffer(path: string, width: number, height: number, frame: {
+  /** The frame's pixels (width x height, packed); undefined once it is replaced or the source stopped. */
+  pixels(): Uint32Array | undefined;
+  /** Reads the whole screen into the frame again with GetImage. */
+  recapture(): Promise<void>;
+  log(msg: string): void;
+}): Promise<FramebufferFile | undefined> {
+  let fb: FramebufferFile;
+  try {
+    fb = FramebufferFile.open(path, width, height);
+  } catch (e) {
+    frame.log(`x11: not reading ${path}: ${(e as Error).message}`);
+    return undefined;
+  }
+  const probe = new Uint32Array(width * height);
+  const bytes = (a: Uint32Array) => Buffer.from(a.buffer, a.byteOffset, width * height * 4);
+  for (let attempt = 0; attempt < 3; attempt++) {
+    if (attempt) await frame.recapture();
+    const px = frame.pixels();
+    if (!px) break;
+    try {
+      fb.read(0, 0, width, height, probe, 0, width);
+    } catch (e) {
+      frame.log(`x11: not reading ${path}: ${(e as Error).message}`);
+      fb.close();
+      return undefined;
+    }
+    if (bytes(probe).equals(bytes(px))) {
+      frame.log(`x11: reading pixels from ${path}`);
+      return fb;
+    }
+  }
+  fb.close();
+  if (frame.pixels()) frame.log(`x11: ${path} does not hold what the X server shows: reading pixels with GetImage`);
   return undefined;
 }

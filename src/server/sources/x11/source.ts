@@ -36,7 +36,7 @@ import { XTestInput } from './input.js';
 import type { ScrollOptions } from './scroll.js';
 import { newScrollStats, type ScrollStats } from './scroll-box.js';
 import { X11ReadBack } from './read-back.js';
-import { FramebufferFile, findXvfbFramebuffer } from './framebuffer-file.js';
+import { findXvfbFramebuffer, verifiedFramebuffer } from './framebuffer-file.js';
 
 export interface X11SourceOptions extends X11ConnectOptions {
   /** How DAMAGE reports changes: 'region' (default) or 'raw' (see the file header). */
@@ -234,43 +234,19 @@ class X11Source implements X11DisplaySource {
     await this.attachFramebuffer();
   }
 
-  /**
-   * Reads pixels from the framebuffer file from now on (options.framebuffer), once it is
-   * seen to hold what GetImage just returned: the same bytes, as it is the server's own
-   * memory (the screen may change between the two reads: tried three times).
-   */
+  /** Reads pixels from the framebuffer file from now on (options.framebuffer), once it holds the screen. */
   private async attachFramebuffer(): Promise<void> {
     const o = this.opts.framebuffer;
     if (o === false) return;
     const path = o ?? findXvfbFramebuffer(this.display);
     if (!path) return;
     const { width, height } = this.fr;
-    let fb: FramebufferFile;
-    try {
-      fb = FramebufferFile.open(path, width, height);
-    } catch (e) {
-      this.log(`x11: not reading ${path}: ${(e as Error).message}`);
-      return;
-    }
-    const probe = new Uint32Array(width * height);
-    const bytes = (a: Uint32Array) => Buffer.from(a.buffer, a.byteOffset, width * height * 4);
-    for (let attempt = 0; attempt < 3; attempt++) {
-      if (attempt) await this.capture([{ x: 0, y: 0, width, height }]);
-      if (this.stopped || this.fr.width !== width || this.fr.height !== height) break;
-      try {
-        fb.read(0, 0, width, height, probe, 0, width);
-      } catch (e) {
-        this.log(`x11: not reading ${path}: ${(e as Error).message}`);
-        break;
-      }
-      if (bytes(probe).equals(bytes(this.fr.pixels))) {
-        this.reader!.useFramebuffer(fb);
-        this.log(`x11: reading pixels from ${path}`);
-        return;
-      }
-    }
-    fb.close();
-    if (!this.stopped) this.log(`x11: ${path} does not hold what the X server shows: reading pixels with GetImage`);
+    const fb = await verifiedFramebuffer(path, width, height, {
+      pixels: () => (this.stopped || this.fr.width !== width || this.fr.height !== height ? undefined : this.fr.pixels),
+      recapture: () => this.capture([{ x: 0, y: 0, width, height }]),
+      log: this.log,
+    });
+    if (fb) this.reader!.useFramebuffer(fb);
   }
 
   /** The framebuffer file pixels are read from, if any (see options.framebuffer). */
