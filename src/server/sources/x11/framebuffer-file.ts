@@ -24,6 +24,7 @@ import { Buffer } from 'node:buffer';
 import { closeSync, fstatSync, openSync, readFileSync, readSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ErrorCode, SpiceError } from '../../../protocol/errors.js';
+import { HOST_LE } from './pixels.js';
 
 export interface XwdLayout {
   width: number;
@@ -44,7 +45,6 @@ const HEADER_BYTES = 100;
 const XWD_VERSION = 7;
 const ZPIXMAP = 2;
 const COLOR_BYTES = 12;
-const HOST_LE = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 const bad = (msg: string) => new SpiceError(ErrorCode.INCONSISTENT, `framebuffer file: ${msg}`);
 
@@ -131,7 +131,7 @@ export class FramebufferFile {
     }
     const bpl = l.bytesPerLine, row = w * 4;
     if (row === bpl && stride === w) {
-      this.readFully(new Uint8Array(dst.buffer, dst.byteOffset + at * 4, h * row), l.dataOffset + y * bpl);
+      this.readRows(y, h, dst, at);
       return;
     }
     const rowsPer = Math.max(1, Math.floor(BAND_BYTES / bpl));

@@ -17,7 +17,8 @@ export interface PixelFormat {
   scanlinePad: number;
 }
 
-const HOST_LE = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+/** Whether this machine stores words little-endian. */
+export const HOST_LE = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 /** Bytes per row of a ZPixmap of `width` pixels. */
 export function zpixmapStride(fmt: PixelFormat, width: number): number {

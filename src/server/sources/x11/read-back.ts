@@ -223,19 +223,26 @@ export class X11ReadBack {
     if (now) return this.searchRead(f, big, now.views, rest, opts, firstSeq);
     // From the X server: into `scratch`, one after another, each row at the same word parity
     // as in the frame (the search compares two words at a time where both line up).
-    const views: PixelView[] = [];
+    const at: number[] = [], strides: number[] = [];
     let total = 0;
     for (const r of big) {
       const stride = r.width + ((r.width ^ f.stride) & 1);
       total += (total ^ (r.y * f.stride + r.x)) & 1;
-      views.push({ pixels: this.scratch, offset: total, stride });
+      at.push(total);
+      strides.push(stride);
       total += stride * r.height;
     }
     const scratch = this.scratchOf(total);
-    for (const v of views) v.pixels = scratch;
-    const read = await Promise.all(big.map((r, i) => this.getImage(r.x, r.y, r.width, r.height, scratch, views[i]!.offset, views[i]!.stride)));
+    const read = await Promise.all(big.map((r, i) => this.getImage(r.x, r.y, r.width, r.height, scratch, at[i]!, strides[i]!)));
     if (this.host.current() !== f) return undefined;
-    return this.searchRead(f, big.filter((_, i) => read[i] || !rest.push(big[i]!)), views.filter((_, i) => read[i]), rest, opts, firstSeq);
+    // Boxes the screen shrank under go as damage (the new frame is read whole).
+    const boxes: SourceRect[] = [], views: PixelView[] = [];
+    for (let i = 0; i < big.length; i++) {
+      if (!read[i]) { rest.push(big[i]!); continue; }
+      boxes.push(big[i]!);
+      views.push({ pixels: scratch, offset: at[i]!, stride: strides[i]! });
+    }
+    return this.searchRead(f, boxes, views, rest, opts, firstSeq);
   }
 
   private scratchOf(words: number): Uint32Array {
