@@ -109,6 +109,32 @@ test('two fills side by side in one band, and a box of one colour', () => {
   assert.deepEqual(one, { fills: [{ x0: 10, y0: 70, x1: 190, y1: 160, color: 0x123456 }], rest: [] });
 });
 
+test('one fill inside noise: the fill and the pieces around it; a splitter reused keeps nothing of earlier calls', () => {
+  const px = picture(7);
+  const r = lcg(8);
+  for (let i = 0; i < px.length; i++) px[i] = Math.floor(r() * 0xffffff);
+  fillRect(px, 60, 40, 120, 90, 0x3465a4);
+  fillRect(px, 200, 150, 100, 80, 0xcc0000);
+  const sp = new SolidSplitter();
+  const box = { x0: 40, y0: 20, x1: 200, y1: 150 };
+  // Two boxes with a fill each (layered together), then one (no layering), then none.
+  const two = sp.plan(px, W, [box, { x0: 200, y0: 150, x1: 300, y1: 230 }]);
+  const twoCopy = JSON.parse(JSON.stringify(two));
+  const one = sp.plan(px, W, [box]);
+  assert.deepEqual(one.fills, [{ x0: 60, y0: 40, x1: 180, y1: 130, color: 0x3465a4 }]);
+  const out = rebuild(px, box, one.fills, one.rest);
+  for (let y = box.y0; y < box.y1; y++) for (let x = box.x0; x < box.x1; x++) assert.equal(out[y * W + x], px[y * W + x]! & 0xffffff);
+  const rest = one.rest.reduce((a, b) => a + (b.x1 - b.x0) * (b.y1 - b.y0), 0);
+  assert.equal(rest, 160 * 130 - 120 * 90, 'the rest is disjoint and covers exactly what the fill does not');
+  const none = sp.plan(px, W, [{ x0: 0, y0: 0, x1: 40, y1: 20 }]);
+  assert.deepEqual(none, { fills: [], rest: [{ x0: 0, y0: 0, x1: 40, y1: 20 }] });
+  assert.deepEqual(JSON.parse(JSON.stringify(two)), twoCopy, 'an earlier plan is not changed by later calls');
+  assert.equal(two.fills.length, 2);
+  // A single candidate too small to go alone is left in the rest, whole.
+  const small = sp.plan(px, W, [{ x0: 60, y0: 40, x1: 100, y1: 60 }]);
+  assert.deepEqual(small, { fills: [], rest: [{ x0: 60, y0: 40, x1: 100, y1: 60 }] });
+});
+
 test('alpha is ignored: one RGB colour with mixed alpha bytes is one fill, whatever the colour', () => {
   for (const rgb of [0x000000, 0xf5f5f0, 0xfce94f, 0x3465a4, 0xffffff]) {
     const px = new Uint32Array(W * H).fill(0x808080);

@@ -45,6 +45,7 @@ export interface SolidSplitOptions {
 }
 
 const RGB = 0xffffff;
+const EMPTY = new Int32Array(0);
 /** Candidates per box beyond which the rest of a box goes whole (a busy picture, not fills). */
 const MAX_CANDIDATES = 64;
 
@@ -102,42 +103,52 @@ export class SolidSplitter {
       this.pairs = frame.byteOffset % 8 === 0 ? new Float64Array(frame.buffer, frame.byteOffset, frame.length >> 1) : null;
     }
     const pixels = this.words;
-    const cands: SolidPart[] = [];
-    const owner: number[] = [];
+    // (Kept on the splitter and emptied, not made anew: their element kinds then never
+    // change between calls, which threw the compiled plan() away at the first empty one.)
+    const cands = this.cands, owner = this.owner, searched = this.searched;
+    cands.length = 0; owner.length = 0; searched.length = 0;
     const rest: Box[] = [];
-    const searched: Box[] = [];
     for (const box of boxes) {
       const w = box.x1 - box.x0, h = box.y1 - box.y0;
       if (w <= 0 || h <= 0 || box.x0 < 0 || box.y0 < 0 || box.x1 > stride || (box.y1 - 1) * stride + box.x1 > pixels.length) {
         rest.push(box);
         continue;
       }
-      let found: SolidPart[];
       const rgb = known ? known(box) : -1;
       if (rgb >= 0) {
         // One colour, as the caller knows: what the search below would find, without it.
         if (w * h < this.minCandidate) { rest.push(box); continue; }
         this.knownBoxes++;
-        found = [{ x0: box.x0, y0: box.y0, x1: box.x1, y1: box.y1, color: rgb & RGB }];
+        cands.push({ x0: box.x0, y0: box.y0, x1: box.x1, y1: box.y1, color: rgb & RGB });
+        owner.push(searched.length);
       } else if (w * h < this.minBox || h < this.minHeight || w < this.minRun) {
         // Too small to search; one colour, it may still join a larger fill.
         const color = w * h >= this.minCandidate ? solidColor(pixels, stride, box) : -1;
         if (color < 0) { rest.push(box); continue; }
-        found = [{ x0: box.x0, y0: box.y0, x1: box.x1, y1: box.y1, color }];
+        cands.push({ x0: box.x0, y0: box.y0, x1: box.x1, y1: box.y1, color });
+        owner.push(searched.length);
       } else if (this.anyLongRun(pixels, stride, box)) {
-        found = this.find(pixels, stride, box);
+        const found = this.find(pixels, stride, box);
+        if (found.length === 0 || found.length > MAX_CANDIDATES) { rest.push(box); continue; }
+        for (let k = 0; k < found.length; k++) { cands.push(found[k]!); owner.push(searched.length); }
       } else {
         rest.push(box);
         continue;
       }
-      if (found.length === 0 || found.length > MAX_CANDIDATES) { rest.push(box); continue; }
-      for (const f of found) { cands.push(f); owner.push(searched.length); }
       searched.push(box);
     }
     if (cands.length === 0) return { fills: [], rest };
-    // Strips of a box too narrow to be candidates may still be of a fill's colour: it paints them too.
-    const holeIs = (b: Box, c: number) => searched.some((s) => b.x0 >= s.x0 && b.y0 >= s.y0 && b.x1 <= s.x1 && b.y1 <= s.y1) && solidColor(pixels, stride, b) === c;
-    const { fills, dropped, holes } = layerFills(cands, (f) => area(f) >= this.minArea && f.x1 - f.x0 >= this.minSide && f.y1 - f.y0 >= this.minSide, holeIs);
+    if (cands.length === 1) {
+      // Nothing to layer: the one candidate is a fill of its own or nothing (layerFills would say the same).
+      const f = cands[0]!, box = searched[0]!;
+      if (!this.keep(f)) { rest.push(box); return { fills: [], rest }; }
+      if (f.x0 !== box.x0 || f.y0 !== box.y0 || f.x1 !== box.x1 || f.y1 !== box.y1) for (const r of mergeRest(subtractAll(box, [f]))) rest.push(r);
+      return { fills: [f], rest };
+    }
+    this.holePixels = pixels;
+    this.holeStride = stride;
+    const { fills, dropped, holes } = layerFills(cands, this.keep, this.holeIs);
+    this.holePixels = EMPTY;
     const kept: Box[][] = searched.map(() => []);
     for (let k = 0; k < cands.length; k++) if (!dropped[k]) kept[owner[k]!]!.push(cands[k]!);
     // What the fills paint of the holes needs no image either.
@@ -148,6 +159,23 @@ export class SolidSplitter {
     }
     return { fills, rest };
   }
+
+  // plan()'s working lists, and what holeIs reads while layerFills runs.
+  private readonly cands: SolidPart[] = [];
+  private readonly owner: number[] = [];
+  private readonly searched: Box[] = [];
+  private holePixels: Int32Array = EMPTY;
+  private holeStride = 0;
+
+  /** Whether a candidate may go as a fill on its own (a message has a fixed cost). */
+  private readonly keep = (f: SolidPart): boolean => area(f) >= this.minArea && f.x1 - f.x0 >= this.minSide && f.y1 - f.y0 >= this.minSide;
+
+  /** Strips of a searched box too narrow to be candidates may still be of a fill's colour: it paints them too. */
+  private readonly holeIs = (b: Box, c: number): boolean => {
+    let inSearched = false;
+    for (const s of this.searched) if (b.x0 >= s.x0 && b.y0 >= s.y0 && b.x1 <= s.x1 && b.y1 <= s.y1) { inSearched = true; break; }
+    return inSearched && solidColor(this.holePixels, this.holeStride, b) === c;
+  };
 
   /** plan() for one box; undefined when it has no fill. */
   split(pixels: Uint32Array, stride: number, box: Box): SolidPlan | undefined {

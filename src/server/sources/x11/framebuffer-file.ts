@@ -165,7 +165,13 @@ export class FramebufferFile {
     this.readFully(new Uint8Array(dst.buffer, dst.byteOffset + at * 4, h * l.bytesPerLine), l.dataOffset + y * l.bytesPerLine);
   }
 
+  /** Reads made and bytes read so far (for statistics). */
+  reads = 0;
+  bytesRead = 0;
+
   private readFully(into: Uint8Array, position: number): void {
+    this.reads++;
+    this.bytesRead += into.length;
     let done = 0;
     while (done < into.length) {
       const n = readSync(this.fd, into, done, into.length - done, position + done);

@@ -130,8 +130,10 @@ export class X11ReadBack {
 
   /** A rectangle from the framebuffer file into dst; false (and the file dropped) when that fails. */
   private readFile(x: number, y: number, w: number, h: number, dst: Uint32Array, at: number, stride: number): boolean {
+    const fb = this.fb!, reads = fb.reads, bytes = fb.bytesRead;
     try {
-      this.fb!.read(x, y, w, h, dst, at, stride);
+      fb.read(x, y, w, h, dst, at, stride);
+      this.countFileReads(fb, reads, bytes);
       return true;
     } catch (e) {
       this.dropFramebuffer((e as Error).message);
@@ -186,6 +188,8 @@ export class X11ReadBack {
         return sink;
       };
       const req = conn.requestParts(encodeGetImage(this.root, x, y + r, w, n), 'GetImage', open);
+      this.stats.getImages++;
+      this.stats.getImagePixels += w * n;
       const seq = conn.lastSequence;
       bands.push(req.then(
         (parts) => {
@@ -265,17 +269,24 @@ export class X11ReadBack {
     }
     const scratch = this.scratchOf(total);
     const views: PixelView[] = [];
+    const fb = this.fb!, reads = fb.reads, bytes = fb.bytesRead;
     for (let i = 0; i < big.length; i++) {
       const r = big[i]!;
       try {
-        this.fb!.readRows(r.y, r.height, scratch, at[i]!);
+        fb.readRows(r.y, r.height, scratch, at[i]!);
       } catch (e) {
         this.dropFramebuffer((e as Error).message);
         return undefined;
       }
       views.push({ pixels: scratch, offset: at[i]! + r.x, stride: wpl });
     }
+    this.countFileReads(fb, reads, bytes);
     return { views };
+  }
+
+  private countFileReads(fb: FramebufferFile, reads: number, bytes: number): void {
+    this.stats.fileReads += fb.reads - reads;
+    this.stats.filePixels += (fb.bytesRead - bytes) >> 2;
   }
 
   /** Searches each box read (its pixels in `views`) against the frame; the rest of `rects` is returned. */

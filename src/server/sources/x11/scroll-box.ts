@@ -43,15 +43,21 @@ export interface ScrollStats {
   ms: number;
   /** Reads dropped because a capture asked for newer pixels meanwhile (reported as plain damage). */
   raced: number;
+  /** Pixels read back (captures and read-aheads, padding included) and the reads: from the framebuffer file, and by GetImage. */
+  fileReads: number;
+  filePixels: number;
+  getImages: number;
+  getImagePixels: number;
 }
 
-/** One line for `serve --stats`. */
+/** Lines for `serve --stats`. */
 export function formatScrollStats(s: ScrollStats): string {
-  return `scroll search: ${s.searched} boxes read ahead and searched, ${s.moves} moves (${s.movedPixels} pixels), ${s.changedPixels} pixels changed, ${s.ms.toFixed(1)} ms, ${s.raced} raced`;
+  return `scroll search: ${s.searched} boxes read ahead and searched, ${s.moves} moves (${s.movedPixels} pixels), ${s.changedPixels} pixels changed, ${s.ms.toFixed(1)} ms, ${s.raced} raced\n`
+    + `pixels read: ${s.filePixels} in ${s.fileReads} reads of the framebuffer file, ${s.getImagePixels} in ${s.getImages} GetImage requests`;
 }
 
 /** (`ms` starts as -0, a double, so it never changes the object's hidden class: see display/stats.ts.) */
-export const newScrollStats = (): ScrollStats => ({ searched: 0, moves: 0, movedPixels: 0, changedPixels: 0, ms: -0, raced: 0 });
+export const newScrollStats = (): ScrollStats => ({ searched: 0, moves: 0, movedPixels: 0, changedPixels: 0, ms: -0, raced: 0, fileReads: 0, filePixels: 0, getImages: 0, getImagePixels: 0 });
 
 /**
  * Searches `box` of `frame` against `read` (the same box as just read from the X server),
