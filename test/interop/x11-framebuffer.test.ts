@@ -59,6 +59,7 @@ test('x11 source: reads the framebuffer file of an Xvfb started with -fbdir, pix
   const s = await startSource(t, x);
   assert.match(s.src.framebufferFile ?? '', /\/Xvfb_screen0$/, `found the file (log: ${s.logs.join('; ')})`);
   assert.ok(s.logs.some((l) => l.startsWith('x11: reading pixels from ')), 'says so');
+  const getImagesAtStart = s.src.scrollStats.getImages, fileReadsAtStart = s.src.scrollStats.fileReads;
   // An xterm printing lines scrolls its text (CopyArea): damage the scroll search reads from the file.
   x.run('xterm', ['-geometry', '80x30+20+20', '-bg', 'black', '-fg', 'grey90', '-e', 'sh', '-c',
     "i=0; while [ $i -lt 120 ]; do i=$((i+1)); printf '\\033[3%dmline %d of the scrolling text\\033[0m\\n' $((i % 7 + 1)) $i; sleep 0.02; done; sleep 600"]);
@@ -69,6 +70,9 @@ test('x11 source: reads the framebuffer file of an Xvfb started with -fbdir, pix
   await assertFrameIsRoot(s, root, 'after the scrolling');
   assert.ok(s.src.scrollStats.searched > 0 && s.src.scrollStats.moves >= 5, `the scroll search ran on the file's pixels (${JSON.stringify(s.src.scrollStats)})`);
   assert.equal(s.src.framebufferFile !== undefined, true, 'still reading the file');
+  const st = s.src.scrollStats;
+  assert.ok(st.fileReads > fileReadsAtStart && st.filePixels >= st.fileReads, `pixels counted as read from the file (${JSON.stringify(st)})`);
+  assert.equal(st.getImages, getImagesAtStart, 'no GetImage once the file is read');
   assert.deepEqual(s.errors, []);
 });
 
@@ -109,6 +113,7 @@ test('x11 source: a framebuffer file that does not hold the screen is not used, 
   await assertFrameIsRoot(wrong, root, 'with the fake file given');
   const off = await startSource(t, x, { framebuffer: false });
   assert.equal(off.src.framebufferFile, undefined, 'framebuffer: false');
+  assert.ok(off.src.scrollStats.fileReads === 0 && off.src.scrollStats.getImagePixels >= 640 * 480, `read by GetImage (${JSON.stringify(off.src.scrollStats)})`);
   const missing = await startSource(t, x, { framebuffer: join(x.dir, 'no-such-file') });
   assert.equal(missing.src.framebufferFile, undefined, 'a missing file');
   assert.ok(missing.logs.some((l) => l.startsWith('x11: not reading ')), `says so (${missing.logs.join('; ')})`);
