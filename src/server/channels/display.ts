@@ -323,11 +323,12 @@ export class ServerDisplay extends ServerChannelBase {
     const setting = this.preferred ?? this.server.compression;
     const enc = encodeRect(frame, c, setting, { lz4: this.clientCaps.has(DisplayCap.LZ4_COMPRESSION), glz: this.glz }, this.server.stats,
       { cache: this.pixmapCache, jpeg: this.jpeg });
-    const base = { surface_id: 0, box: wireRect(c), clip: NO_CLIP };
     if (enc.kind === 'fill') {
       this.sendFill(c, enc.color);
       return;
     }
+    const at = enc.box ?? c;
+    const base = { surface_id: 0, box: wireRect(at), clip: NO_CLIP };
     // The viewer drops what was evicted before it stores this image.
     for (let i = 0; enc.evicted && i < enc.evicted.length; i += MAX_INVAL_IDS) {
       const ids = enc.evicted.slice(i, i + MAX_INVAL_IDS);
@@ -336,7 +337,7 @@ export class ServerDisplay extends ServerChannelBase {
     this.timedSend('draw_copy', {
       base,
       data: {
-        src_bitmap: enc.image, src_area: { top: 0, left: 0, bottom: c.y1 - c.y0, right: c.x1 - c.x0 },
+        src_bitmap: enc.image, src_area: { top: 0, left: 0, bottom: at.y1 - at.y0, right: at.x1 - at.x0 },
         rop_descriptor: Ropd.OP_PUT, scale_mode: ImageScaleMode.NEAREST, mask: NO_MASK,
       },
     });
