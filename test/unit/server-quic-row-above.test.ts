@@ -1,8 +1,9 @@
 /**
  * A QUIC image takes in the frame's row above its box when that row is one colour and the
- * box's first row is not (image-encoder.ts, quicTakesRowAbove): the image then holds the
- * grown box's pixels exactly, is smaller for a line of text, and the cache keys the grown box.
- * Other codecs, boxes at the top of the frame and rows above with several colours keep the box.
+ * box's first row is drawn rather than smooth (image-encoder.ts, quicTakesRowAbove): the
+ * image then holds the grown box's pixels exactly, is smaller for a line of text, and the
+ * cache keys the grown box. Other codecs, boxes at the top of the frame, rows above with
+ * several colours and photo-like boxes keep the box.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -32,6 +33,10 @@ test('quicTakesRowAbove: a row of one colour above a first row that differs from
   assert.equal(quicTakesRowAbove(src(f, 1, 0, 398, 10)), false, 'no row above the frame');
   assert.equal(quicTakesRowAbove(src(f, 1, 14, 398, 9)), false, 'the row above has two colours');
   assert.equal(quicTakesRowAbove(src(f, 1, 5, 398, 18)), false, 'the first row has the row above\'s colour');
+  // A smooth (photo-like) first row is better predicted from its left neighbours.
+  const smooth = textFrame();
+  for (let x = 0; x < smooth.width; x++) smooth.pixels[13 * smooth.stride + x] = 0xff000000 | ((40 + (x >> 1)) << 16) | ((90 + (x >> 2)) << 8) | (200 - (x >> 2));
+  assert.equal(quicTakesRowAbove(src(smooth, 1, 13, 398, 10)), false, 'a smooth first row');
   // Alpha is not a colour: an above row that differs only there is still one colour.
   const g = textFrame();
   g.pixels[12 * g.stride + 7] = 0x001e1e1e;
@@ -70,6 +75,15 @@ test('encodeRect keeps the box for other codecs, at the top of the frame, and un
   const below = encodeRect(f, { x0: 1, y0: 14, x1: 399, y1: 23 }, 'quic', { lz4: false, glz: null });
   assert.ok(below.kind === 'image' && below.codec === 'quic' && below.box === undefined);
   assert.equal((below.image.descriptor as { height: number }).height, 9);
+  // A photo-like box under a row of one colour: a strip 8 rows high, QUIC on its own.
+  const photo: SourceFrame = { width: 300, height: 9, stride: 300, pixels: new Uint32Array(300 * 9).fill(BG) };
+  for (let y = 1; y < 9; y++) {
+    for (let x = 0; x < 300; x++) {
+      photo.pixels[y * 300 + x] = 0xff000000 | ((60 + ((x * 3 + y * 5) % 97)) << 16) | ((80 + ((x * 7) % 61)) << 8) | (100 + ((x + y * 11) % 83));
+    }
+  }
+  const strip = encodeRect(photo, { x0: 0, y0: 1, x1: 300, y1: 9 }, 'quic', { lz4: false, glz: null });
+  assert.ok(strip.kind === 'image' && strip.codec === 'quic' && strip.box === undefined);
 });
 
 test('encodeRect, quic, with a pixmap cache: the grown box is what is stored and found again', () => {
