@@ -3,7 +3,8 @@
  * box's first row is drawn rather than smooth (image-encoder.ts, quicTakesRowAbove): the
  * image then holds the grown box's pixels exactly, is smaller for a line of text, and the
  * cache keys the grown box. Other codecs, boxes at the top of the frame, rows above with
- * several colours and photo-like boxes keep the box.
+ * several colours, photo-like boxes and callers that do not ask for it (the display
+ * channel asks only while no copy is queued) keep the box.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -24,6 +25,8 @@ function textFrame(seed = 5): SourceFrame {
   for (let y = 13; y < 23; y++) pixels[y * width + 1] = FG;
   return { width, height, pixels, stride: width };
 }
+
+const GROW = { quicRowAbove: true };
 
 const src = (f: SourceFrame, x: number, y: number, width: number, height: number) => ({ pixels: f.pixels, stride: f.stride, x, y, width, height });
 
@@ -46,7 +49,7 @@ test('quicTakesRowAbove: a row of one colour above a first row that differs from
 test('encodeRect, quic: the image holds the box and the row above it, pixel for pixel, in fewer bytes', () => {
   const f = textFrame();
   const box = { x0: 1, y0: 13, x1: 399, y1: 23 };
-  const e = encodeRect(f, box, 'quic', { lz4: false, glz: null });
+  const e = encodeRect(f, box, 'quic', { lz4: false, glz: null }, undefined, GROW);
   assert.equal(e.kind, 'image');
   if (e.kind !== 'image') return;
   assert.equal(e.codec, 'quic');
@@ -63,16 +66,16 @@ test('encodeRect, quic: the image holds the box and the row above it, pixel for 
   // What it saves: the same box coded alone (it starts at the top of a frame of its own).
   const alone: SourceFrame = { width: 398, height: 10, stride: 398, pixels: new Uint32Array(398 * 10) };
   for (let y = 0; y < 10; y++) alone.pixels.set(f.pixels.subarray((13 + y) * f.stride + 1, (13 + y) * f.stride + 399), y * 398);
-  const a = encodeRect(alone, { x0: 0, y0: 0, x1: 398, y1: 10 }, 'quic', { lz4: false, glz: null });
+  const a = encodeRect(alone, { x0: 0, y0: 0, x1: 398, y1: 10 }, 'quic', { lz4: false, glz: null }, undefined, GROW);
   assert.ok(a.kind === 'image' && a.box === undefined);
   assert.ok(e.bytes < a.bytes, `${e.bytes} bytes with the row above, ${a.bytes} without`);
 });
 
 test('encodeRect keeps the box for other codecs, at the top of the frame, and under two-colour rows', () => {
   const f = textFrame();
-  const lz = encodeRect(f, { x0: 1, y0: 13, x1: 399, y1: 23 }, 'lz', { lz4: false, glz: null });
+  const lz = encodeRect(f, { x0: 1, y0: 13, x1: 399, y1: 23 }, 'lz', { lz4: false, glz: null }, undefined, GROW);
   assert.ok(lz.kind === 'image' && lz.codec === 'lz' && lz.box === undefined);
-  const below = encodeRect(f, { x0: 1, y0: 14, x1: 399, y1: 23 }, 'quic', { lz4: false, glz: null });
+  const below = encodeRect(f, { x0: 1, y0: 14, x1: 399, y1: 23 }, 'quic', { lz4: false, glz: null }, undefined, GROW);
   assert.ok(below.kind === 'image' && below.codec === 'quic' && below.box === undefined);
   assert.equal((below.image.descriptor as { height: number }).height, 9);
   // A photo-like box under a row of one colour: a strip 8 rows high, QUIC on its own.
@@ -82,8 +85,14 @@ test('encodeRect keeps the box for other codecs, at the top of the frame, and un
       photo.pixels[y * 300 + x] = 0xff000000 | ((60 + ((x * 3 + y * 5) % 97)) << 16) | ((80 + ((x * 7) % 61)) << 8) | (100 + ((x + y * 11) % 83));
     }
   }
-  const strip = encodeRect(photo, { x0: 0, y0: 1, x1: 300, y1: 9 }, 'quic', { lz4: false, glz: null });
+  const strip = encodeRect(photo, { x0: 0, y0: 1, x1: 300, y1: 9 }, 'quic', { lz4: false, glz: null }, undefined, GROW);
   assert.ok(strip.kind === 'image' && strip.codec === 'quic' && strip.box === undefined);
+  // Not asked for (the display channel asks only while no copy is queued): the box stays.
+  for (const extras of [{}, { quicRowAbove: false }]) {
+    const kept = encodeRect(f, { x0: 1, y0: 13, x1: 399, y1: 23 }, 'quic', { lz4: false, glz: null }, undefined, extras);
+    assert.ok(kept.kind === 'image' && kept.codec === 'quic' && kept.box === undefined);
+    assert.equal((kept.image.descriptor as { height: number }).height, 10);
+  }
 });
 
 test('encodeRect, quic, with a pixmap cache: the grown box is what is stored and found again', () => {
@@ -91,8 +100,8 @@ test('encodeRect, quic, with a pixmap cache: the grown box is what is stored and
   let id = 100n;
   const cache = new PixmapCacheModel({ capacityPixels: 1 << 20, minPixels: 64, newId: () => id++ });
   const box = { x0: 1, y0: 13, x1: 399, y1: 23 };
-  const first = encodeRect(f, box, 'quic', { lz4: false, glz: null }, undefined, { cache });
-  const again = encodeRect(f, box, 'quic', { lz4: false, glz: null }, undefined, { cache });
+  const first = encodeRect(f, box, 'quic', { lz4: false, glz: null }, undefined, { cache, quicRowAbove: true });
+  const again = encodeRect(f, box, 'quic', { lz4: false, glz: null }, undefined, { cache, quicRowAbove: true });
   assert.ok(first.kind === 'image' && again.kind === 'image');
   if (first.kind !== 'image' || again.kind !== 'image') return;
   assert.equal(again.codec, 'cache');
@@ -103,6 +112,6 @@ test('encodeRect, quic, with a pixmap cache: the grown box is what is stored and
   assert.deepEqual([d2.width, d2.height], [398, 11]);
   // The row above changed: the grown box is another picture, no hit.
   f.pixels.fill(0xff3465a4, 12 * f.stride, 13 * f.stride);
-  const third = encodeRect(f, box, 'quic', { lz4: false, glz: null }, undefined, { cache });
+  const third = encodeRect(f, box, 'quic', { lz4: false, glz: null }, undefined, { cache, quicRowAbove: true });
   assert.ok(third.kind === 'image' && third.codec === 'quic');
 });

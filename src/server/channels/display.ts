@@ -322,7 +322,9 @@ export class ServerDisplay extends ServerChannelBase {
     }
     const setting = this.preferred ?? this.server.compression;
     const enc = encodeRect(frame, c, setting, { lz4: this.clientCaps.has(DisplayCap.LZ4_COMPRESSION), glz: this.glz }, this.server.stats,
-      { cache: this.pixmapCache, jpeg: this.jpeg });
+      // (A queued copy may move the row above the box: the viewer must get that row's
+      // pixels from before the move, so the image keeps to its box until the copy is sent.)
+      { cache: this.pixmapCache, jpeg: this.jpeg, quicRowAbove: !this.ops.some((o) => o.kind === 'copy') });
     if (enc.kind === 'fill') {
       this.sendFill(c, enc.color);
       return;

@@ -71,6 +71,12 @@ export interface EncodeExtras {
   cache?: PixmapCacheModel | null;
   /** Absent: lossless codecs only. */
   jpeg?: JpegPolicy | null;
+  /**
+   * A QUIC image may take in the row above its box (see quicTakesRowAbove). Only where
+   * re-sending that row cannot reach the viewer ahead of a COPY_BITS that is to move it:
+   * the display channel allows it while no copy is queued.
+   */
+  quicRowAbove?: boolean;
 }
 
 export type Encoded =
@@ -102,7 +108,7 @@ export function encodeRect(frame: SourceFrame, box: Box, setting: CompressionNam
   const jpeg = extras.jpeg ?? null;
   let codec: string | undefined = chooseCodec(src, setting, caps, jpeg);
   let grown: Box | undefined;
-  if (codec === 'quic' && quicTakesRowAbove(src)) {
+  if (codec === 'quic' && extras.quicRowAbove === true && quicTakesRowAbove(src)) {
     src.y--;
     src.height = ++h;
     grown = { x0: box.x0, y0: box.y0 - 1, x1: box.x1, y1: box.y1 };
