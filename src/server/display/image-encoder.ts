@@ -177,7 +177,8 @@ const GRADUAL_STEP = 24;
  * row a row above to predict from (~4 % fewer bytes for a line of text), while a smooth
  * row is better predicted from its left neighbours than from an unrelated row (a photo
  * strip 4 rows high would grow ~18 %). The row is the frame's current content, so
- * sending it again is always right.
+ * sending it again is right, except ahead of a queued copy that is to move it (whether
+ * one is queued is the caller's to say: EncodeExtras.quicRowAbove).
  */
 export function quicTakesRowAbove(src: EncodeSource): boolean {
   if (src.y <= 0) return false;
