@@ -298,3 +298,42 @@ test('a narrow strip of the background colour beside a covering fill is painted 
   assert.deepEqual(res.fills.map((f) => [f.x0, f.y0, f.x1, f.y1, f.color]), [[60, 40, 260, 200, 0x3465a4], [66, 90, 216, 170, 0x75507b]]);
   assert.deepEqual(res.rest, []);
 });
+
+test('beyond: fills may paint pixels outside the damage that have their colour already, never others', () => {
+  // A C of one colour as damage bands; the open middle-left already has that colour.
+  const px = new Uint32Array(W * H).fill(0x202830);
+  fillRect(px, 40, 20, 200, 140, 0xcc0000);
+  const bands = [{ x0: 40, y0: 20, x1: 240, y1: 50 }, { x0: 180, y0: 50, x1: 240, y1: 130 }, { x0: 40, y0: 130, x1: 240, y1: 160 }];
+  const inside = new SolidSplitter().plan(px, W, bands);
+  assert.equal(inside.fills.length, 3, 'within the damage: three fills');
+  const beyond = new SolidSplitter().plan(px, W, bands, undefined, true);
+  assert.deepEqual(beyond.fills, [{ x0: 40, y0: 20, x1: 240, y1: 160, color: 0xcc0000 }]);
+  assert.deepEqual(beyond.rest, []);
+  // The middle-left of another colour: nothing is painted there.
+  fillRect(px, 60, 60, 20, 20, 0x3465a4);
+  const other = new SolidSplitter().plan(px, W, bands, undefined, true);
+  assert.ok(other.fills.length >= 2, JSON.stringify(other.fills));
+  for (const f of other.fills) assert.ok(f.x1 <= 60 || f.x0 >= 80 || f.y1 <= 60 || f.y0 >= 80, `a fill over the other colour: ${JSON.stringify(f)}`);
+  // Random pictures and damage: every pixel a fill or the rest paints gets the frame's
+  // colour, and every damaged pixel is painted.
+  for (let seed = 1; seed <= 40; seed++) {
+    const p = picture(seed), r = lcg(seed * 7919);
+    const boxes: Box[] = [];
+    const d = new Damage();
+    for (let k = 0; k < 6; k++) {
+      const w = 16 + Math.floor(r() * 200), h = 8 + Math.floor(r() * 120);
+      const x = Math.floor(r() * (W - w)), y = Math.floor(r() * (H - h));
+      d.add({ x0: x, y0: y, x1: x + w, y1: y + h }, { x0: 0, y0: 0, x1: W, y1: H });
+    }
+    for (const b of d.take()) boxes.push(b);
+    const res = new SolidSplitter().plan(p, W, boxes, undefined, true);
+    const out = new Int32Array(W * H).fill(-1);
+    for (const f of res.fills) for (let y = f.y0; y < f.y1; y++) for (let x = f.x0; x < f.x1; x++) out[y * W + x] = f.color;
+    for (const q of res.rest) for (let y = q.y0; y < q.y1; y++) for (let x = q.x0; x < q.x1; x++) out[y * W + x] = p[y * W + x]! & 0xffffff;
+    for (let i = 0; i < out.length; i++) {
+      const damaged = boxes.some((b) => inBox(b, i % W, Math.floor(i / W)));
+      if (damaged) assert.notEqual(out[i], -1, `seed ${seed}: damaged pixel ${i % W},${Math.floor(i / W)} not painted`);
+      if (out[i] !== -1) assert.equal(out[i], p[i]! & 0xffffff, `seed ${seed}: pixel ${i % W},${Math.floor(i / W)} painted wrong`);
+    }
+  }
+});

@@ -264,7 +264,11 @@ export class ServerDisplay extends ServerChannelBase {
     const t0 = performance.now();
     // Boxes the source knows to be one colour are not scanned.
     const k0 = this.splitter.knownBoxes;
-    const { fills, rest } = this.splitter.plan(frame.pixels, frame.stride, inside, this.knownColour);
+    // (Fills may reach beyond the damage over pixels of their colour. A move reported
+    // after this plan re-damages what it carries of the fills in flight, as of any box;
+    // a copy already queued would need those pixels as they were before it, so then
+    // not, though plan() runs with no copy queued as the send loop stands.)
+    const { fills, rest } = this.splitter.plan(frame.pixels, frame.stride, inside, this.knownColour, !this.ops.some((o) => o.kind === 'copy'));
     this.server.stats.planMs += performance.now() - t0;
     this.server.stats.knownFills += this.splitter.knownBoxes - k0;
     if (fills.length === 0) return rest;

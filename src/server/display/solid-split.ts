@@ -92,9 +92,12 @@ export class SolidSplitter {
    * Fills and rest for disjoint `boxes` inside a frame of `stride` words per row (boxes
    * must lie inside the frame). Boxes without a fill go whole into `rest`. `known`: the
    * RGB colour of a box whose every pixel the caller knows to have it, else -1; such a
-   * box is not read.
+   * box is not read. `beyond`: a fill may also paint pixels outside the boxes that have
+   * its colour already (joining pieces of one colour that the damage cut apart), which
+   * is right only while the viewer holds the frame's pixels there or gets them later
+   * anyway: the display channel allows it while no copy is queued.
    */
-  plan(frame: Uint32Array, stride: number, boxes: readonly Box[], known?: (box: Box) => number): SolidPlan {
+  plan(frame: Uint32Array, stride: number, boxes: readonly Box[], known?: (box: Box) => number, beyond = false): SolidPlan {
     if (frame !== this.frame || frame.length !== this.words.length) {
       this.frame = frame;
       // Read as int32: words with the top bit set (alpha 0xff) would otherwise load as doubles.
@@ -147,6 +150,7 @@ export class SolidSplitter {
     }
     this.holePixels = pixels;
     this.holeStride = stride;
+    this.holesBeyond = beyond;
     const { fills, dropped, holes } = layerFills(cands, this.keep, this.holeIs);
     this.holePixels = EMPTY;
     const kept: Box[][] = searched.map(() => []);
@@ -166,15 +170,19 @@ export class SolidSplitter {
   private readonly searched: Box[] = [];
   private holePixels: Int32Array = EMPTY;
   private holeStride = 0;
+  private holesBeyond = false;
 
   /** Whether a candidate may go as a fill on its own (a message has a fixed cost). */
   private readonly keep = (f: SolidPart): boolean => area(f) >= this.minArea && f.x1 - f.x0 >= this.minSide && f.y1 - f.y0 >= this.minSide;
 
-  /** Strips of a searched box too narrow to be candidates may still be of a fill's colour: it paints them too. */
+  /** Strips of a searched box too narrow to be candidates (or, `beyond`, any pixels) may have a fill's colour already: it paints them too. */
   private readonly holeIs = (b: Box, c: number): boolean => {
-    let inSearched = false;
-    for (const s of this.searched) if (b.x0 >= s.x0 && b.y0 >= s.y0 && b.x1 <= s.x1 && b.y1 <= s.y1) { inSearched = true; break; }
-    return inSearched && solidColor(this.holePixels, this.holeStride, b) === c;
+    let allowed = this.holesBeyond;
+    for (let i = 0; !allowed && i < this.searched.length; i++) {
+      const s = this.searched[i]!;
+      allowed = b.x0 >= s.x0 && b.y0 >= s.y0 && b.x1 <= s.x1 && b.y1 <= s.y1;
+    }
+    return allowed && solidColor(this.holePixels, this.holeStride, b) === c;
   };
 
   /** plan() for one box; undefined when it has no fill. */
